@@ -1,0 +1,1 @@
+"""One module per `medref` sub-command, each exposing `command: click.Command`."""

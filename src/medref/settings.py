@@ -1,0 +1,72 @@
+"""One validated Settings object, read once from the environment (`MEDREF_*`) and passed
+explicitly. Nothing else in medref reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_VAULT = Path(__file__).resolve().parents[2] / "vault"
+
+
+def _default_home() -> Path:
+    return Path(platformdirs.user_data_dir("medref", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """Every knob medref has. Environment variables are the field names upper-cased with
+    the `MEDREF_` prefix, e.g. `MEDREF_HOME`, `MEDREF_SOURCES`, `MEDREF_EMBEDDINGS`."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDREF_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    """Knowledge base folder: builds, the `current` link and the download cache."""
+    sources: Path | None = None
+    """Mirror folder laid out like ../shared/cms; when unset, `medref download` fills the cache."""
+    vault: Path = REPO_VAULT
+    """The knowledge vault (Markdown concept pages)."""
+    embeddings: bool = True
+    """Compute dense vectors at build time (packaged MiniLM int8 ONNX; no download)."""
+    embed_batch: int = 64
+    keep_builds: int = 2
+    """Builds kept on disk, the current one included (older ones are deleted)."""
+    cpt_descriptors: Path | None = None
+    """A licensed CPT descriptor file (code<TAB>descriptor) to show descriptors from."""
+    llm_base_url: str | None = None
+    """OpenAI-compatible endpoint for the optional LLM answerer, e.g. http://127.0.0.1:8080/v1."""
+    llm_model: str = "local"
+    llm_api_key: str | None = None
+    llm_timeout: float = 60.0
+    api_keys: list[str] = Field(default_factory=list)
+    """When non-empty, the REST API requires one of these in the `X-API-Key` header."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_upload_bytes: int = 20_000_000
+    max_query_chars: int = 2_000
+
+    @field_validator("home", "sources", "vault", "cpt_descriptors", mode="after")
+    @classmethod
+    def _expand(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
+    @property
+    def current(self) -> Path:
+        """The folder of the knowledge base in use (a link swapped atomically by builds)."""
+        return self.home / "current"
+
+    @property
+    def builds(self) -> Path:
+        return self.home / "builds"
+
+    @property
+    def downloads(self) -> Path:
+        return self.home / "downloads"
+
+    @property
+    def source_root(self) -> Path:
+        """Where sources are read from: the mirror when set, else the download cache."""
+        return self.sources if self.sources is not None else self.downloads
