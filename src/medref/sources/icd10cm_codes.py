@@ -1,0 +1,61 @@
+"""What the ICD-10-CM readers (tabular XML, order file, reshaped CSV) hand over: one
+`IcdCode` per code, and the words its record text is made of."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+CODE_PATTERN = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+
+# data key -> label in the record text, in the order the tabular list prints them
+NOTE_LABELS = {
+    "inclusion_terms": "Inclusion terms",
+    "includes": "Includes",
+    "excludes1": "Excludes1 (not coded here)",
+    "excludes2": "Excludes2 (not included here)",
+    "code_first": "Code first",
+    "use_additional": "Use additional code",
+    "code_also": "Code also",
+    "notes": "Notes",
+    "seventh_character_note": "7th character note",
+    "visual_impairment": "Categories of visual impairment",
+}
+
+
+@dataclass(slots=True)
+class IcdCode:
+    code: str
+    """Dotted, as printed: `E11.9`, `S72.001A`."""
+    title: str
+    billable: bool
+    parent: str | None
+    """Dotted code of the enclosing code; None for a category."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """billable, children, and what the source gives: chapter and block, the note lists of
+    NOTE_LABELS (only those the code has: 98k codes of mostly empty lists cost seconds),
+    seventh_characters, or the order file's short description."""
+
+
+def dotted(code: str) -> str:
+    """`E119` -> `E11.9`: the order file and the code lists leave the dot out."""
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def describe(entry: IcdCode) -> str:
+    """The record text: code and description, then its notes and 7th characters in words."""
+    lines = [f"ICD-10-CM {entry.code}: {entry.title}"]
+    lines.append("Billable (valid for claims)." if entry.billable else "Header: not billable.")
+    for key, label in NOTE_LABELS.items():
+        notes = entry.data.get(key)
+        if notes:
+            lines.append(f"{label}: " + "; ".join(notes))
+    characters: dict[str, str] = entry.data.get("seventh_characters") or {}
+    own = entry.data.get("seventh_character")
+    if own:
+        lines.append(f"7th character {own}: {characters[own]}")
+    elif characters:
+        listed = "; ".join(f"{char} {meaning}" for char, meaning in characters.items())
+        lines.append(f"7th characters: {listed}")
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Reader for the IOM section export (`sections-*.jsonl`): one JSON object a line with the
+official text of one manual section (`id`, `publication`, `chapter`, `section_label`,
+`heading`, `body`, `source_url`, `expression_date`, ...)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from medref.errors import SourceFormatError
+from medref.sources.iom_sections import (
+    SECTION_NUMBER,
+    IomSection,
+    clean_whitespace,
+    reattach_heading_overflow,
+)
+
+REQUIRED = ("id", "publication", "chapter", "section_label", "heading", "body")
+PUBLICATION = re.compile(r"100-\d\d")
+EXPORT_HINT = "restore the file from the export; each line must be one complete JSON object"
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for every non-blank line; a line that is not a JSON object
+    with the required fields is an error naming that line."""
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise SourceFormatError(
+                    path,
+                    f"not valid JSON ({error.msg}, column {error.colno})",
+                    line=number,
+                    hint=EXPORT_HINT,
+                ) from None
+            if not isinstance(row, dict):
+                raise SourceFormatError(path, "not a JSON object", line=number, hint=EXPORT_HINT)
+            missing = [name for name in REQUIRED if row.get(name) in (None, "")]
+            if missing:
+                raise SourceFormatError(
+                    path, f"missing field(s) {', '.join(missing)}", line=number, hint=EXPORT_HINT
+                )
+            yield number, row
+
+
+def newest_expression_month(path: Path) -> str | None:
+    """`YYYY-MM` of the newest `expression_date` (the date of the chapter text), if any."""
+    dates = [
+        str(row["expression_date"]) for _, row in read_rows(path) if row.get("expression_date")
+    ]
+    return max(dates)[:7] if dates else None
+
+
+def read_sections(path: Path) -> Iterator[IomSection]:
+    for number, row in read_rows(path):
+        yield _section(row, path, number)
+
+
+def _section(row: dict[str, Any], path: Path, number: int) -> IomSection:
+    publication = str(row["publication"])
+    chapter = str(row["chapter"])
+    label = str(row["section_label"])
+    if not PUBLICATION.fullmatch(publication) or not chapter.isdigit():
+        raise SourceFormatError(
+            path,
+            f"publication {publication!r} / chapter {chapter!r} is not like 100-04 / 12",
+            line=number,
+            hint=EXPORT_HINT,
+        )
+    if not SECTION_NUMBER.fullmatch(label):
+        raise SourceFormatError(
+            path,
+            f"section_label {label!r} is not a section number like 40.8",
+            line=number,
+            hint=EXPORT_HINT,
+        )
+    expected_id = f"pub{publication}/ch{int(chapter)}/{label}"
+    if row["id"] != expected_id:
+        raise SourceFormatError(
+            path,
+            f"id {row['id']!r} does not match its fields ({expected_id!r})",
+            line=number,
+            hint=EXPORT_HINT,
+        )
+    heading = re.sub(rf"^{re.escape(label)}\s*[-–—]?\s*", "", clean_whitespace(str(row["heading"])))
+    heading, body = reattach_heading_overflow(heading, clean_whitespace(str(row["body"])))
+    return IomSection(
+        publication=publication,
+        chapter=int(chapter),
+        section=label,
+        heading=heading,
+        body=body,
+        chapter_title=row.get("chapter_title"),
+        source_url=row.get("source_url"),
+        page_start=row.get("page_start"),
+        page_end=row.get("page_end"),
+        chapter_transmittal=row.get("latest_transmittal"),
+        origin=path,
+        line=number,
+    )
