@@ -18,9 +18,21 @@ from medref.kb.build import build
 from medref.settings import Settings
 
 EXPECTED_SOURCES = {
-    "hcpcs", "hcpcs-modifiers", "icd10cm", "ncci-ptp-practitioner", "ncci-ptp-outpatient",
-    "ncci-mue-practitioner", "ncci-mue-outpatient", "ncci-mue-dme", "ncci-aoc", "pfs", "pos",
-    "iom", "ncd", "statute", "vault",
+    "hcpcs",
+    "hcpcs-modifiers",
+    "icd10cm",
+    "ncci-ptp-practitioner",
+    "ncci-ptp-outpatient",
+    "ncci-mue-practitioner",
+    "ncci-mue-outpatient",
+    "ncci-mue-dme",
+    "ncci-aoc",
+    "pfs",
+    "pos",
+    "iom",
+    "ncd",
+    "statute",
+    "vault",
 }
 
 
@@ -39,8 +51,9 @@ def _sources_json(settings: Settings) -> list[dict[str, object]]:
 
 
 @pytest.mark.kb
-def test_sources_json_lists_every_source_with_counts(kb: KnowledgeBase, kb_settings: Settings,
-                                                     cms_dir: Path) -> None:
+def test_sources_json_lists_every_source_with_counts(
+    kb: KnowledgeBase, kb_settings: Settings, cms_dir: Path
+) -> None:
     rows = _sources_json(kb_settings)
     assert {row["source"] for row in rows} >= EXPECTED_SOURCES
     by = {(row["source"], row["release"]): row for row in rows}
@@ -51,7 +64,9 @@ def test_sources_json_lists_every_source_with_counts(kb: KnowledgeBase, kb_setti
     assert by[("ncci-mue-practitioner", "2024-07")]["records"] == 14677
     icd_codes = (cms_dir / "icd10cm/2026-04/code-list-April-2026.txt").read_text().split("\n")
     assert by[("icd10cm", "2025")]["records"] == 97584
-    assert int(str(by[("icd10cm", "2026-04")]["records"])) >= len([c for c in icd_codes if c.strip()])
+    assert int(str(by[("icd10cm", "2026-04")]["records"])) >= len(
+        [c for c in icd_codes if c.strip()]
+    )
     iom_sections = sum(
         _count_lines(p) + 1 for p in (cms_dir / "manuals/iom").glob("sections-*.jsonl")
     )
@@ -87,16 +102,21 @@ def _small_mirror(cms_dir: Path, tmp_path: Path) -> Path:
     mirror = tmp_path / "mirror"
     shutil.copytree(cms_dir / "pos", mirror / "pos")
     shutil.copytree(cms_dir / "ncd", mirror / "ncd")
-    shutil.copytree(cms_dir / "ncci", mirror / "ncci",
-                    ignore=shutil.ignore_patterns("*ptp*", "*outpatient*", "*dme*"))
+    shutil.copytree(
+        cms_dir / "ncci",
+        mirror / "ncci",
+        ignore=shutil.ignore_patterns("*ptp*", "*outpatient*", "*dme*"),
+    )
     return mirror
 
 
-def test_unchanged_rebuild_does_no_work_and_changed_input_rebuilds(cms_dir: Path,
-                                                                   tmp_path: Path) -> None:
+def test_unchanged_rebuild_does_no_work_and_changed_input_rebuilds(
+    cms_dir: Path, tmp_path: Path
+) -> None:
     mirror = _small_mirror(cms_dir, tmp_path)
-    settings = Settings(home=tmp_path / "home", sources=mirror, embeddings=False,
-                        vault=tmp_path / "no-vault")
+    settings = Settings(
+        home=tmp_path / "home", sources=mirror, embeddings=False, vault=tmp_path / "no-vault"
+    )
     first = build(settings, progress=False, log=lambda _m: None)
     assert first.changed
     again = build(settings, progress=False, log=lambda _m: None)
@@ -118,8 +138,9 @@ def test_corrupt_input_fails_clearly_and_keeps_the_previous_knowledge_base(
     cms_dir: Path, tmp_path: Path
 ) -> None:
     mirror = _small_mirror(cms_dir, tmp_path)
-    settings = Settings(home=tmp_path / "home", sources=mirror, embeddings=False,
-                        vault=tmp_path / "no-vault")
+    settings = Settings(
+        home=tmp_path / "home", sources=mirror, embeddings=False, vault=tmp_path / "no-vault"
+    )
     good = build(settings, progress=False, log=lambda _m: None)
     before = KnowledgeBase.open(settings)
     assert before.get("POS:11") is not None
@@ -146,8 +167,9 @@ def test_truncated_gzip_names_the_file(cms_dir: Path, tmp_path: Path) -> None:
     source = cms_dir / "ncci/2024-07/ncci_ptp_practitioner_2024-07-01.csv.gz"
     target = mirror / "ncci/2024-07" / source.name
     target.write_bytes(source.read_bytes()[:200_000])
-    settings = Settings(home=tmp_path / "home", sources=mirror, embeddings=False,
-                        vault=tmp_path / "no-vault")
+    settings = Settings(
+        home=tmp_path / "home", sources=mirror, embeddings=False, vault=tmp_path / "no-vault"
+    )
     with pytest.raises(MedrefError) as failure:
         build(settings, only=["ncci-ptp-practitioner"], progress=False, log=lambda _m: None)
     assert source.name in str(failure.value)

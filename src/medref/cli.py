@@ -13,8 +13,19 @@ from medref import __version__
 from medref.errors import MedrefError
 
 COMMAND_MODULES = (
-    "download", "build", "sources", "search", "ask", "eval", "code", "em", "check", "bench",
-    "serve", "mcp", "vault",
+    "download",
+    "build",
+    "sources",
+    "search",
+    "ask",
+    "eval",
+    "code",
+    "em",
+    "check",
+    "bench",
+    "serve",
+    "mcp",
+    "vault",
 )
 
 

@@ -64,10 +64,17 @@ def _fetch(client: httpx.Client, url: str, target: Path, progress: bool) -> None
                     "still published at this address, or use --mirror with a local copy"
                 )
             total = int(response.headers.get("content-length", 0)) or None
-            with partial.open("wb") as out, tqdm(
-                total=total, unit="B", unit_scale=True, desc=target.name, disable=not progress,
-                leave=False,
-            ) as bar:
+            with (
+                partial.open("wb") as out,
+                tqdm(
+                    total=total,
+                    unit="B",
+                    unit_scale=True,
+                    desc=target.name,
+                    disable=not progress,
+                    leave=False,
+                ) as bar,
+            ):
                 for chunk in response.iter_bytes(1 << 16):
                     out.write(chunk)
                     bar.update(len(chunk))
@@ -84,9 +91,13 @@ def _extract(archive: Path, folder: Path, members: tuple[str, ...]) -> list[str]
     try:
         with zipfile.ZipFile(archive) as zipped:
             names = [
-                n for n in zipped.namelist()
-                if not n.endswith("/") and (not members or any(
-                    fnmatch.fnmatch(Path(n).name.lower(), m.lower()) for m in members))
+                n
+                for n in zipped.namelist()
+                if not n.endswith("/")
+                and (
+                    not members
+                    or any(fnmatch.fnmatch(Path(n).name.lower(), m.lower()) for m in members)
+                )
             ]
             extracted = []
             for name in names:
@@ -101,14 +112,17 @@ def _extract(archive: Path, folder: Path, members: tuple[str, ...]) -> list[str]
         ) from exc
 
 
-def download_source(source: Source, root: Path, *, client: httpx.Client,
-                    progress: bool = True) -> list[DownloadResult]:
+def download_source(
+    source: Source, root: Path, *, client: httpx.Client, progress: bool = True
+) -> list[DownloadResult]:
     results = []
     for spec in source.downloads():
         folder = root / source.folder / spec.release
         folder.mkdir(parents=True, exist_ok=True)
         if _manifest_ok(folder, spec):
-            files = sorted(json.loads((folder / MANIFEST).read_text())["downloads"][spec.url]["files"])
+            files = sorted(
+                json.loads((folder / MANIFEST).read_text())["downloads"][spec.url]["files"]
+            )
             results.append(DownloadResult(source.name, spec.release, folder, False, files))
             continue
         target = folder / spec.filename
@@ -138,8 +152,11 @@ def mirror_copy(source: Source, mirror: Path, root: Path) -> list[DownloadResult
     their place in the layout, with the same manifest as a download."""
     results = []
     for release in source.discover(mirror):
-        spec = DownloadSpec(url=f"file://{mirror / source.folder}#{release.release}",
-                            release=release.release, filename="")
+        spec = DownloadSpec(
+            url=f"file://{mirror / source.folder}#{release.release}",
+            release=release.release,
+            filename="",
+        )
         folder = root / source.folder
         folder.mkdir(parents=True, exist_ok=True)
         names = [str(p.relative_to(mirror / source.folder)) for p in release.files]

@@ -8,8 +8,21 @@ Every record, chunk, citation and finding carries one. A reference matches its d
 from __future__ import annotations
 
 PREFIXES = (
-    "HCPCS", "CPT", "MOD", "ICD10CM", "IOM", "NCD", "LCD", "ARTICLE", "USC",
-    "PTP", "MUE", "AOC", "PFS", "POS", "WIKI",
+    "HCPCS",
+    "CPT",
+    "MOD",
+    "ICD10CM",
+    "IOM",
+    "NCD",
+    "LCD",
+    "ARTICLE",
+    "USC",
+    "PTP",
+    "MUE",
+    "AOC",
+    "PFS",
+    "POS",
+    "WIKI",
 )
 
 
@@ -34,7 +47,7 @@ def matches(candidate: str, gold: str) -> bool:
     gp, gid = gold.partition(":")[::2]
     if cp != gp or not cid.startswith(gid):
         return False
-    rest = cid[len(gid):]
+    rest = cid[len(gid) :]
     if gp == "IOM":
         return rest.startswith(".")
     if gp == "USC":

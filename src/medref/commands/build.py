@@ -22,10 +22,13 @@ def command(names: tuple[str, ...], force: bool, no_embeddings: bool, no_progres
     settings = load_settings()
     if no_embeddings:
         settings = settings.model_copy(update={"embeddings": False})
-    report = build(settings, only=names or None, progress=not no_progress, force=force,
-                   log=click.echo)
+    report = build(
+        settings, only=names or None, progress=not no_progress, force=force, log=click.echo
+    )
     if not report.changed:
         click.echo(f"up to date: {report.path} ({report.seconds:.1f} s)")
         return
-    click.echo(f"built {report.path} in {report.seconds:.1f} s "
-               f"({len(report.parsed)} releases parsed, {len(report.reused)} reused)")
+    click.echo(
+        f"built {report.path} in {report.seconds:.1f} s "
+        f"({len(report.parsed)} releases parsed, {len(report.reused)} reused)"
+    )

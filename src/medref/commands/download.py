@@ -11,8 +11,11 @@ from medref.sources import all_sources
 
 
 @click.command(name="download")
-@click.option("--mirror", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Copy from a local folder laid out like ../shared/cms instead of the network.")
+@click.option(
+    "--mirror",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Copy from a local folder laid out like ../shared/cms instead of the network.",
+)
 @click.option("--source", "names", multiple=True, help="Only these sources (repeatable).")
 @click.option("--no-progress", is_flag=True)
 def command(mirror: Path | None, names: tuple[str, ...], no_progress: bool) -> None:

@@ -32,5 +32,7 @@ def command(as_json: bool) -> None:
     click.echo(f"{'source':<24} {'release':<10} {'records':>10} {'chunks':>9}  in force")
     for row in rows:
         window = f"{row['effective'] or '…'} .. {row['until'] or '…'}"
-        click.echo(f"{row['source']:<24} {row['release']:<10} {row['records']:>10,} "
-                   f"{row['chunks']:>9,}  {window}")
+        click.echo(
+            f"{row['source']:<24} {row['release']:<10} {row['records']:>10,} "
+            f"{row['chunks']:>9,}  {window}"
+        )

@@ -41,12 +41,17 @@ class BuildStep(Protocol):
     name: str
     version: str
 
-    def run(self, conn: sqlite3.Connection, build_dir: Path, previous: Path | None,
-            settings: Settings, progress: bool) -> dict[str, Any]:
-        ...
+    def run(
+        self,
+        conn: sqlite3.Connection,
+        build_dir: Path,
+        previous: Path | None,
+        settings: Settings,
+        progress: bool,
+    ) -> dict[str, Any]: ...
 
 
-STEP_MODULES: tuple[str, ...] = ()
+STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index",)
 """Modules exposing `STEP: BuildStep`, run in order after the records are written."""
 
 
@@ -73,7 +78,7 @@ class BuildReport:
 
 def source_root(source: SourceProtocol, settings: Settings) -> Path:
     """Mirror root of a source. The vault lives with the project, not in the CMS mirror."""
-    return settings.vault.parent if source.name == "vault" else settings.source_root
+    return settings.vault if source.name == "vault" else settings.source_root
 
 
 def plan(settings: Settings, only: Iterable[str] | None = None) -> list[PlannedRelease]:
@@ -153,30 +158,37 @@ def build(
     work.mkdir()
     report = BuildReport(final, True, 0.0)
     try:
-        conn = sqlite3.connect(work / "kb.sqlite")
+        conn = sqlite3.connect(f"file:{work / 'kb.sqlite'}", uri=True)
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         schema.create(conn)
         if reusable and previous is not None:
             _copy_releases(conn, previous / "kb.sqlite", reusable, log)
             report.reused = sorted(f"{s}@{r}" for s, r in reusable)
+        ptp_items = [p for p in planned if p.source.table == "ptp"]
+        ptp_reused = _prepare_ptp(conn, work, previous, ptp_items, reusable, log)
+        rationales = _rationale_ids(conn)
         for item in planned:
             key_pair = (item.source.name, item.release.release)
             if key_pair in reusable:
                 continue
-            counts = _write_release(conn, item, progress)
+            counts = _write_release(conn, item, rationales, progress)
             report.parsed.append(f"{item.source.name}@{item.release.release}")
-            log(f"{item.source.name} {item.release.release}: {counts['records']:,} records, "
-                f"{counts['chunks']:,} chunks")
+            log(
+                f"{item.source.name} {item.release.release}: {counts['records']:,} records, "
+                f"{counts['chunks']:,} chunks"
+            )
         conn.commit()
         schema.create_indexes(conn)
+        if ptp_items and not ptp_reused:
+            conn.executescript(schema.PTP_INDEXES.replace("INDEX ", "INDEX edits."))
         conn.commit()
         step_reports = {
             step.name: step.run(conn, work, previous, settings, progress) for step in build_steps()
         }
         conn.commit()
         report.counts = _counts(conn)
-        conn.execute("ANALYZE")
+        conn.execute("ANALYZE main")
         conn.close()
         _write_manifest(work, settings, key, step_reports)
         work.rename(final)
@@ -200,15 +212,18 @@ def _rows(item: PlannedRelease) -> Iterator[Record | PtpEdit]:
         ) from exc
 
 
-def _write_release(conn: sqlite3.Connection, item: PlannedRelease, progress: bool) -> dict[str, int]:
+def _write_release(
+    conn: sqlite3.Connection, item: PlannedRelease, rationales: dict[str, int], progress: bool
+) -> dict[str, int]:
     name, release = item.source.name, item.release.release
     records = chunks = 0
     record_batch: list[tuple[Any, ...]] = []
     chunk_batch: list[tuple[Any, ...]] = []
     ptp_batch: list[tuple[Any, ...]] = []
     next_id = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM records").fetchone()[0]) + 1
-    bar = tqdm(desc=f"{name} {release}", unit=" rows", disable=not progress, leave=False,
-               mininterval=0.5)
+    bar = tqdm(
+        desc=f"{name} {release}", unit=" rows", disable=not progress, leave=False, mininterval=0.5
+    )
     setting = PTP_SETTING.get(name, "")
 
     def flush() -> None:
@@ -218,32 +233,68 @@ def _write_release(conn: sqlite3.Connection, item: PlannedRelease, progress: boo
         if chunk_batch:
             conn.executemany(
                 "INSERT INTO chunks (record_id, ref, source, release, ord, title, text, hash) "
-                "VALUES (?,?,?,?,?,?,?,?)", chunk_batch)
+                "VALUES (?,?,?,?,?,?,?,?)",
+                chunk_batch,
+            )
             chunk_batch.clear()
         if ptp_batch:
-            conn.executemany("INSERT INTO ptp VALUES (?,?,?,?,?,?,?,?,?)", ptp_batch)
+            conn.executemany("INSERT INTO edits.ptp_rows VALUES (?,?,?,?,?,?,?,?,?)", ptp_batch)
             ptp_batch.clear()
 
     for row in _rows(item):
         if isinstance(row, PtpEdit):
-            ptp_batch.append((
-                setting, release, row.column1, row.column2,
-                row.effective.isoformat() if row.effective else None,
-                row.deleted.isoformat() if row.deleted else None,
-                row.modifier_indicator, row.rationale, row.line,
-            ))
+            rationale = rationales.get(row.rationale)
+            if rationale is None:
+                rationale = rationales[row.rationale] = len(rationales) + 1
+                conn.execute(
+                    "INSERT INTO edits.ptp_rationales VALUES (?, ?)", (rationale, row.rationale)
+                )
+            ptp_batch.append(
+                (
+                    row.column1,
+                    row.column2,
+                    setting,
+                    release,
+                    row.line,
+                    row.effective.isoformat() if row.effective else None,
+                    row.deleted.isoformat() if row.deleted else None,
+                    row.modifier_indicator,
+                    rationale,
+                )
+            )
         else:
             record_id = next_id
             next_id += 1
-            record_batch.append((
-                record_id, row.ref, row.source, row.release, row.kind, row.code, row.title,
-                row.text, row.effective.isoformat() if row.effective else None,
-                row.terminated.isoformat() if row.terminated else None, row.parent,
-                json.dumps(row.data, default=str, ensure_ascii=False), row.content_hash(),
-            ))
+            record_batch.append(
+                (
+                    record_id,
+                    row.ref,
+                    row.source,
+                    row.release,
+                    row.kind,
+                    row.code,
+                    row.title,
+                    row.text,
+                    row.effective.isoformat() if row.effective else None,
+                    row.terminated.isoformat() if row.terminated else None,
+                    row.parent,
+                    json.dumps(row.data, default=str, ensure_ascii=False),
+                    row.content_hash(),
+                )
+            )
             for piece in chunk_record(row.title, row.text):
-                chunk_batch.append((record_id, row.ref, row.source, row.release, piece.ord,
-                                    piece.title, piece.text, piece.hash))
+                chunk_batch.append(
+                    (
+                        record_id,
+                        row.ref,
+                        row.source,
+                        row.release,
+                        piece.ord,
+                        piece.title,
+                        piece.text,
+                        piece.hash,
+                    )
+                )
                 chunks += 1
         records += 1
         if records % BATCH == 0:
@@ -255,16 +306,24 @@ def _write_release(conn: sqlite3.Connection, item: PlannedRelease, progress: boo
     rel = item.release
     conn.execute(
         "INSERT INTO releases VALUES (?,?,?,?,?,?,?,?,?)",
-        (name, release, rel.effective.isoformat() if rel.effective else None,
-         rel.until.isoformat() if rel.until else None, item.fingerprint,
-         json.dumps([str(p) for p in rel.files]), records, chunks,
-         datetime.now(UTC).isoformat(timespec="seconds")),
+        (
+            name,
+            release,
+            rel.effective.isoformat() if rel.effective else None,
+            rel.until.isoformat() if rel.until else None,
+            item.fingerprint,
+            json.dumps([str(p) for p in rel.files]),
+            records,
+            chunks,
+            datetime.now(UTC).isoformat(timespec="seconds"),
+        ),
     )
     return {"records": records, "chunks": chunks}
 
 
-def _copy_releases(conn: sqlite3.Connection, old_db: Path, keep: set[tuple[str, str]],
-                   log: Callable[[str], None]) -> None:
+def _copy_releases(
+    conn: sqlite3.Connection, old_db: Path, keep: set[tuple[str, str]], log: Callable[[str], None]
+) -> None:
     """Copy unchanged releases from the previous build, ids and all (one old database, so
     the ids cannot collide); new releases are appended after them."""
     conn.execute("ATTACH DATABASE ? AS old", (f"file:{old_db}?mode=ro",))
@@ -274,15 +333,59 @@ def _copy_releases(conn: sqlite3.Connection, old_db: Path, keep: set[tuple[str, 
     conn.execute(f"INSERT INTO releases SELECT * FROM old.releases WHERE {pairs}")
     conn.execute(f"INSERT INTO records SELECT * FROM old.records WHERE {pairs}")
     conn.execute(f"INSERT INTO chunks SELECT * FROM old.chunks WHERE {pairs}")
-    settings_kept = [PTP_SETTING[s] for s, _ in keep if s in PTP_SETTING]
-    for source, release in keep:
-        if source in PTP_SETTING:
-            conn.execute("INSERT INTO ptp SELECT * FROM old.ptp WHERE setting = ? AND release = ?",
-                         (PTP_SETTING[source], release))
     conn.commit()
     conn.execute("DETACH DATABASE old")
-    log(f"reused {len(keep)} unchanged releases from the previous build"
-        + (f" (PTP: {', '.join(settings_kept)})" if settings_kept else ""))
+    log(f"reused {len(keep)} unchanged releases from the previous build")
+
+
+def _prepare_ptp(
+    conn: sqlite3.Connection,
+    work: Path,
+    previous: Path | None,
+    items: list[PlannedRelease],
+    reusable: set[tuple[str, str]],
+    log: Callable[[str], None],
+) -> bool:
+    """Attach the build's `ptp.sqlite` as `edits`. When every PTP release is unchanged the
+    previous file is hard-linked (read-only from here on) and True is returned; otherwise a
+    new file gets the unchanged releases copied and the changed ones are parsed into it."""
+    target = work / "ptp.sqlite"
+    old = previous / "ptp.sqlite" if previous is not None else None
+    keys = {(item.source.name, item.release.release) for item in items}
+    if old is not None and old.exists() and keys and keys <= reusable:
+        try:
+            os.link(old, target)
+        except OSError:
+            shutil.copy2(old, target)
+        conn.execute("ATTACH DATABASE ? AS edits", (f"file:{target}?mode=ro",))
+        log("reused the PTP edit tables of the previous build")
+        return True
+    conn.execute("ATTACH DATABASE ? AS edits", (f"file:{target}",))
+    conn.execute("PRAGMA edits.journal_mode = OFF")
+    conn.execute("PRAGMA edits.synchronous = OFF")
+    conn.executescript(
+        schema.PTP_DDL.replace("CREATE TABLE ", "CREATE TABLE edits.").replace(
+            "CREATE VIEW ", "CREATE VIEW edits."
+        )
+    )
+    kept = sorted(PTP_SETTING[s] + "@" + r for s, r in keys & reusable)
+    if kept and old is not None and old.exists():
+        conn.execute("ATTACH DATABASE ? AS oldptp", (f"file:{old}?mode=ro",))
+        conn.execute("INSERT INTO edits.ptp_rationales SELECT * FROM oldptp.ptp_rationales")
+        for entry in kept:
+            setting, _, release = entry.partition("@")
+            conn.execute(
+                "INSERT INTO edits.ptp_rows SELECT * FROM oldptp.ptp_rows "
+                "WHERE setting = ? AND release = ?",
+                (setting, release),
+            )
+        conn.commit()
+        conn.execute("DETACH DATABASE oldptp")
+    return False
+
+
+def _rationale_ids(conn: sqlite3.Connection) -> dict[str, int]:
+    return {text: rid for rid, text in conn.execute("SELECT id, text FROM edits.ptp_rationales")}
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
@@ -294,12 +397,22 @@ def _counts(conn: sqlite3.Connection) -> dict[str, dict[str, int]]:
     return counts
 
 
-def _write_manifest(work: Path, settings: Settings, key: dict[str, Any],
-                    steps: dict[str, Any]) -> None:
+def _write_manifest(
+    work: Path, settings: Settings, key: dict[str, Any], steps: dict[str, Any]
+) -> None:
     conn = sqlite3.connect(work / "kb.sqlite")
     releases = [
-        {"source": r[0], "release": r[1], "effective": r[2], "until": r[3], "fingerprint": r[4],
-         "files": json.loads(r[5]), "records": r[6], "chunks": r[7], "built_at": r[8]}
+        {
+            "source": r[0],
+            "release": r[1],
+            "effective": r[2],
+            "until": r[3],
+            "fingerprint": r[4],
+            "files": json.loads(r[5]),
+            "records": r[6],
+            "chunks": r[7],
+            "built_at": r[8],
+        }
         for r in conn.execute("SELECT * FROM releases ORDER BY source, release")
     ]
     conn.close()
@@ -336,7 +449,5 @@ def _prune(settings: Settings) -> None:
 def require_current(settings: Settings) -> Path:
     path, manifest = _current_manifest(settings)
     if path is None or manifest is None:
-        raise KnowledgeBaseError(
-            f"no knowledge base in {settings.home}: run `medref build` first"
-        )
+        raise KnowledgeBaseError(f"no knowledge base in {settings.home}: run `medref build` first")
     return path

@@ -1,10 +1,15 @@
-"""The SQLite schema of a knowledge base build. Dates are ISO strings; `data` is JSON."""
+"""The SQLite schema of a knowledge base build. Dates are ISO strings; `data` is JSON.
+
+Two files: `kb.sqlite` (releases, records, chunks) and `ptp.sqlite` (the NCCI PTP edits,
+millions of rows), kept apart so that a build whose PTP releases are unchanged links the
+previous file instead of copying it. Readers attach `ptp.sqlite`, so `ptp` is a plain name.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE releases (
@@ -45,17 +50,26 @@ CREATE TABLE chunks (
     text TEXT NOT NULL,
     hash TEXT NOT NULL
 );
-CREATE TABLE ptp (
-    setting TEXT NOT NULL,
-    release TEXT NOT NULL,
+"""
+
+PTP_DDL = """
+CREATE TABLE ptp_rationales (id INTEGER PRIMARY KEY, text TEXT NOT NULL UNIQUE);
+CREATE TABLE ptp_rows (
     column1 TEXT NOT NULL,
     column2 TEXT NOT NULL,
+    setting TEXT NOT NULL,
+    release TEXT NOT NULL,
+    line INTEGER NOT NULL,
     effective TEXT,
     deleted TEXT,
     modifier_indicator TEXT NOT NULL,
-    rationale TEXT NOT NULL,
-    line INTEGER NOT NULL
-);
+    rationale_id INTEGER NOT NULL REFERENCES ptp_rationales(id),
+    PRIMARY KEY (column1, column2, setting, release, line)
+) WITHOUT ROWID;
+CREATE VIEW ptp AS
+    SELECT r.setting, r.release, r.column1, r.column2, r.effective, r.deleted,
+           r.modifier_indicator, t.text AS rationale, r.line
+    FROM ptp_rows r JOIN ptp_rationales t ON t.id = r.rationale_id;
 """
 
 INDEXES = """
@@ -65,8 +79,10 @@ CREATE INDEX records_parent ON records(parent);
 CREATE INDEX records_source ON records(source, release);
 CREATE INDEX chunks_record ON chunks(record_id);
 CREATE INDEX chunks_ref ON chunks(ref);
-CREATE INDEX ptp_pair ON ptp(column1, column2);
-CREATE INDEX ptp_column2 ON ptp(column2);
+"""
+
+PTP_INDEXES = """
+CREATE INDEX ptp_column2 ON ptp_rows(column2);
 """
 
 

@@ -72,8 +72,16 @@ def _date(value: str | None) -> date | None:
 def row_to_record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
     (_, ref, source, release, kind, code, title, text, effective, terminated, parent, data) = row
     return Record(
-        ref=ref, source=source, release=release, kind=kind, title=title, text=text, code=code,
-        effective=_date(effective), terminated=_date(terminated), parent=parent,
+        ref=ref,
+        source=source,
+        release=release,
+        kind=kind,
+        title=title,
+        text=text,
+        code=code,
+        effective=_date(effective),
+        terminated=_date(terminated),
+        parent=parent,
         data=json.loads(data),
     )
 
@@ -89,12 +97,23 @@ def ptp_record(row: PtpRow) -> Record:
     )
     source = next(s for s, setting in PTP_SETTINGS.items() if setting == row.setting)
     return Record(
-        ref=row.ref, source=source, release=row.release, kind="ptp",
+        ref=row.ref,
+        source=source,
+        release=row.release,
+        kind="ptp",
         title=f"PTP {row.column1}/{row.column2} ({row.setting}), modifier indicator "
         f"{row.modifier_indicator}",
-        text=text, code=row.column2, effective=row.effective, terminated=row.deleted,
-        data={"setting": row.setting, "column1": row.column1, "column2": row.column2,
-              "modifier_indicator": row.modifier_indicator, "rationale": row.rationale},
+        text=text,
+        code=row.column2,
+        effective=row.effective,
+        terminated=row.deleted,
+        data={
+            "setting": row.setting,
+            "column1": row.column1,
+            "column2": row.column2,
+            "modifier_indicator": row.modifier_indicator,
+            "rationale": row.rationale,
+        },
     )
 
 
@@ -124,8 +143,12 @@ class KnowledgeBase:
         """A read-only connection per thread (SQLite connections are not shared)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(f"file:{self.database}?mode=ro", uri=True,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(
+                f"file:{self.database}?mode=ro", uri=True, check_same_thread=False
+            )
+            ptp = self.path / "ptp.sqlite"
+            if ptp.exists():
+                conn.execute("ATTACH DATABASE ? AS edits", (f"file:{ptp}?mode=ro",))
             conn.execute("PRAGMA query_only = 1")
             conn.execute("PRAGMA cache_size = -65536")
             self._local.conn = conn
@@ -139,8 +162,9 @@ class KnowledgeBase:
                 "built_at FROM releases ORDER BY source, COALESCE(effective, ''), release"
             ).fetchall()
             self._releases = [
-                ReleaseInfo(r[0], r[1], _date(r[2]), _date(r[3]), r[4], r[5], r[6],
-                            json.loads(r[7]), r[8])
+                ReleaseInfo(
+                    r[0], r[1], _date(r[2]), _date(r[3]), r[4], r[5], r[6], json.loads(r[7]), r[8]
+                )
                 for r in rows
             ]
         return [r for r in self._releases if source is None or r.source == source]
@@ -176,7 +200,8 @@ class KnowledgeBase:
             found = [r for r in found if r.release == release]
         if on is not None:
             covering = [
-                r for r in found
+                r
+                for r in found
                 if (info := self._release_info(r.source, r.release)) is None or info.covers(on)
             ]
             found = covering or []
@@ -219,9 +244,7 @@ class KnowledgeBase:
             f"rationale FROM ptp WHERE {where} ORDER BY setting, column1, column2, line",
             params,
         ).fetchall()
-        return [
-            PtpRow(r[0], r[1], r[2], r[3], _date(r[4]), _date(r[5]), r[6], r[7]) for r in rows
-        ]
+        return [PtpRow(r[0], r[1], r[2], r[3], _date(r[4]), _date(r[5]), r[6], r[7]) for r in rows]
 
     def ptp_pair(self, column1: str, column2: str) -> list[PtpRow]:
         return self._ptp("column1 = ? AND column2 = ?", (column1, column2))

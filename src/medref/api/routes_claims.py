@@ -1,0 +1,67 @@
+"""Claim checks: a JSON list of claims, or a CSV upload. Claim data can hold PHI: nothing
+here logs it, and the server's access log is off."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, Query, UploadFile
+
+from medref import services
+from medref.api.deps import Res, SettingParam
+
+router = APIRouter(prefix="/api", tags=["claims"])
+
+OnlyProblems = Annotated[
+    bool, Query(description="Leave out pass findings (only fail, error, bypassed, no_data).")
+]
+CLAIMS_EXAMPLE = [
+    {
+        "claim_id": "C1",
+        "diagnoses": ["I10"],
+        "lines": [
+            {
+                "line": 1,
+                "date_of_service": "2024-08-15",
+                "code": "93000",
+                "units": 1,
+                "place_of_service": "11",
+            },
+            {
+                "line": 2,
+                "date_of_service": "2024-08-15",
+                "code": "93010",
+                "units": 1,
+                "place_of_service": "11",
+            },
+        ],
+    }
+]
+
+
+@router.post("/check")
+def check(
+    res: Res,
+    claims: Annotated[
+        list[Any],
+        Body(examples=[CLAIMS_EXAMPLE], description="A JSON list of claims (docs/claims.md)."),
+    ],
+    setting: SettingParam = "practitioner",
+    only_problems: OnlyProblems = False,
+) -> dict[str, Any]:
+    """Check claims against the NCCI, MUE, add-on, PFS, HCPCS, ICD-10-CM and POS tables:
+    findings per claim line, and a summary naming the data releases used."""
+    return services.check_claim_list(res, claims, setting, only_problems)
+
+
+@router.post("/check/csv")
+def check_csv(
+    res: Res,
+    file: Annotated[UploadFile, File(description="CSV with the docs/claims.md columns.")],
+    setting: SettingParam = "practitioner",
+    only_problems: OnlyProblems = False,
+) -> dict[str, Any]:
+    """The same check for an uploaded CSV claim file."""
+    return services.check_csv(
+        res, file.file, setting, only_problems, name=file.filename or "claims.csv"
+    )

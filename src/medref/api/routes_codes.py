@@ -1,0 +1,63 @@
+"""Code cards, code-set diffs and E/M leveling."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from medref import services
+from medref.api.deps import DateOfService, Res
+from medref.codes.diff import DIFF_SOURCES
+from medref.em import ELEMENT_SCALES, FAMILIES
+
+router = APIRouter(prefix="/api", tags=["codes"])
+
+
+@router.get("/code/{code}")
+def code(
+    res: Res,
+    code: Annotated[str, Path(max_length=64, description="G0439, E11.9, 99213-25, GA, 11")],
+    date_of_service: DateOfService = None,
+) -> dict[str, Any]:
+    """The `medref code` card: system, validity on the date, record, PFS, MUE, PTP, add-on."""
+    return services.code_card(res, code, date_of_service)
+
+
+@router.get("/code-diff")
+def code_diff(
+    res: Res,
+    source: Annotated[str, Query(description=f"One of {', '.join(DIFF_SOURCES)}")],
+    a: Annotated[str, Query(max_length=40, description="The older release, e.g. 2025")],
+    b: Annotated[str, Query(max_length=40, description="The newer release, e.g. 2026-04")],
+) -> dict[str, Any]:
+    """Codes added, deleted and changed from release `a` to release `b`."""
+    return services.code_diff(res, source, a, b)
+
+
+def _scale(element: str) -> str:
+    return f"One of {', '.join(ELEMENT_SCALES[element])}."
+
+
+class EmRequest(BaseModel):
+    """A visit: the three MDM elements, or total minutes, or both (the higher code wins)."""
+
+    model_config = ConfigDict(extra="forbid")
+    patient: str | None = Field(None, description="new or established (office, home).")
+    problems: str | None = Field(None, description=_scale("problems"))
+    data: str | None = Field(None, description=_scale("data"))
+    risk: str | None = Field(None, description=_scale("risk"))
+    minutes: int | None = Field(None, ge=1, le=1440, description="Total time on the date.")
+    year: int = Field(2025, ge=1990, le=2100, description="Year of the date of service.")
+    family: str | None = Field(
+        None, description=f"office (default), home, or one of {', '.join(FAMILIES)}."
+    )
+    medicare: bool = Field(True, description="G2212 for prolonged time instead of 99417.")
+    minimal: bool = Field(False, description="Select 99211 (99281 in the ED) explicitly.")
+
+
+@router.post("/em")
+def em(visit: EmRequest) -> dict[str, Any]:
+    """The E/M code by medical decision making (2 of 3 elements) or total time."""
+    return services.em_level(**visit.model_dump())

@@ -1,0 +1,50 @@
+"""Health, sources, records (the text a citation quotes) and vault pages."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from medref import services
+from medref.api.deps import DateOfService, Res
+
+router = APIRouter(prefix="/api", tags=["knowledge base"])
+
+
+@router.get("/health")
+def health(res: Res) -> dict[str, Any]:
+    """Liveness and the knowledge base in use; never needs an API key."""
+    return services.health(res)
+
+
+@router.get("/sources")
+def sources(res: Res) -> list[dict[str, Any]]:
+    """Every loaded source release: records, chunks, the dates it is in force, build time."""
+    return services.sources(res)
+
+
+@router.get("/record")
+def record(
+    res: Res,
+    ref: Annotated[
+        str,
+        Query(
+            min_length=3,
+            max_length=200,
+            description="Canonical reference, e.g. IOM:100-04/12/30.6.1",
+        ),
+    ],
+    release: Annotated[str | None, Query(max_length=40)] = None,
+    date_of_service: DateOfService = None,
+) -> dict[str, Any]:
+    """One record with its full text: what citations quote and the web app highlights."""
+    return services.record(res, ref, release, date_of_service)
+
+
+@router.get("/vault/{slug}")
+def vault_page(
+    res: Res, slug: Annotated[str, Path(max_length=100, pattern="^[a-z0-9-]+$")]
+) -> dict[str, Any]:
+    """A concept page of the knowledge vault with its links and backlinks."""
+    return services.vault_page(res, slug)
