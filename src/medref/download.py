@@ -129,8 +129,10 @@ def download_source(
         _fetch(client, spec.url, target, progress)
         files = [spec.filename]
         if spec.unzip:
-            files = _extract(target, folder, spec.members)
-            target.unlink()
+            try:
+                files = _extract(target, folder, spec.members)
+            finally:
+                target.unlink()
         _record(folder, spec, files)
         results.append(DownloadResult(source.name, spec.release, folder, True, files))
     return results
