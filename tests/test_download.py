@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
@@ -24,10 +25,10 @@ from medref.sources.base import Source
 
 
 class Files(BaseHTTPRequestHandler):
-    served: dict[str, bytes] = {}
-    hits: list[str] = []
+    served: ClassVar[dict[str, bytes]] = {}
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         body = self.served.get(self.path)
         if body is None:
