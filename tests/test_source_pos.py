@@ -97,3 +97,37 @@ def test_missing_columns_and_duplicates(tmp_path: Path) -> None:
 def test_download_points_at_the_cms_code_set() -> None:
     (spec,) = POS.downloads()
     assert spec.url.startswith("https://www.cms.gov/medicare/coding-billing/place-of-service-codes")
+
+
+POS_PAGE = """<html><body><h1>Place of Service Code Set</h1>
+<table>
+<tr><th>Place of Service Code(s)</th><th>Place of Service Name</th><th>Place of Service Description</th></tr>
+<tr><td>02</td><td>Telehealth Provided Other than in Patient&rsquo;s Home</td>
+<td>The location where health services are provided or received, through telecommunication
+technology.<br>Patient is not located in their home.</td></tr>
+<tr><td>11</td><td>Office</td><td>Location where the health professional routinely provides
+examinations, diagnosis, and treatment.</td></tr>
+<tr><td>27-30</td><td>Unassigned</td><td>N/A</td></tr>
+</table></body></html>
+"""
+
+
+def test_the_cms_html_page_is_read_with_ranges_expanded(tmp_path: Path) -> None:
+    folder = tmp_path / "pos"
+    folder.mkdir()
+    (folder / "place-of-service-code-sets.html").write_text(POS_PAGE, encoding="utf-8")
+    [release] = POS.discover(tmp_path)
+    records = {r.code: r for r in POS.parse(release)}
+    assert sorted(records) == ["02", "11", "27", "28", "29", "30"]
+    assert records["11"].title == "Office" and records["11"].data["pos_type"] is None
+    assert "Patient’s Home" in records["02"].title
+    assert records["28"].data["assigned"] is False
+
+
+def test_an_html_page_without_the_table_names_the_file(tmp_path: Path) -> None:
+    folder = tmp_path / "pos"
+    folder.mkdir()
+    (folder / "page.html").write_text("<html><table><tr><td>x</td></tr></table></html>")
+    [release] = POS.discover(tmp_path)
+    with pytest.raises(SourceFormatError, match="page.html.*Place of Service Code"):
+        list(POS.parse(release))

@@ -2,7 +2,8 @@
 was furnished, and whether Medicare pays it at the facility or non-facility fee schedule rate.
 
 Reads `pos/*.csv` with the columns pos_code, pos_type, pos_name, pos_description (the mirror's
-reshaped copy of the CMS code set). A folder without release subfolders is the release
+reshaped copy of the CMS code set), or the CMS code set page itself (`pos/*.html`, see
+pos_html.py), which does not give the facility/non-facility setting. A folder without release subfolders is the release
 `current`; release subfolders (`pos/2025-01/`) are read each as its own release. Codes CMS
 has not assigned (`Unassigned` rows) become records too, so that "what is POS 30?" has an
 answer.
@@ -20,6 +21,7 @@ from typing import Literal
 from medref.errors import SourceFormatError
 from medref.records import Record
 from medref.sources.base import DownloadSpec, Release
+from medref.sources.pos_html import read_pos_html
 
 COLUMNS = ("pos_code", "pos_type", "pos_name", "pos_description")
 UNASSIGNED = "Unassigned"
@@ -54,7 +56,7 @@ class PosSource:
     def parse(self, release: Release) -> Iterator[Record]:
         seen: dict[str, Path] = {}
         for path in release.files:
-            for record in read_pos(path, release):
+            for record in read_pos_file(path, release):
                 assert record.code is not None
                 if record.code in seen:
                     raise SourceFormatError(
@@ -66,8 +68,8 @@ class PosSource:
                 yield record
 
     def downloads(self) -> list[DownloadSpec]:
-        """The CMS code set page. It is an HTML table without the facility/non-facility
-        column, which `parse` needs; the mirror's CSV comes from it via a third party."""
+        """The CMS code set page (an HTML table, read by pos_html.py; it has no
+        facility/non-facility column, which the mirror's reshaped CSV adds)."""
         return [
             DownloadSpec(
                 url="https://www.cms.gov/medicare/coding-billing/place-of-service-codes/code-sets",
@@ -78,7 +80,21 @@ class PosSource:
 
 
 def csv_files(folder: Path) -> tuple[Path, ...]:
-    return tuple(sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"))
+    """The code-set files of a folder: the CSV form, or the CMS page saved as HTML."""
+    return tuple(
+        sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".html"))
+    )
+
+
+def read_pos_file(path: Path, release: Release) -> Iterator[Record]:
+    if path.suffix.lower() == ".csv":
+        yield from read_pos(path, release)
+        return
+    for line, code, name, description in read_pos_html(path):
+        unassigned = name.lower() == UNASSIGNED.lower()
+        yield pos_record(
+            path, [code, UNASSIGNED if unassigned else "", name, description], line, release
+        )
 
 
 def read_pos(path: Path, release: Release) -> Iterator[Record]:
@@ -106,7 +122,7 @@ def pos_record(path: Path, row: list[str], line: int, release: Release) -> Recor
     code, setting, name, description = row
     if POS_CODE.fullmatch(code) is None:
         raise SourceFormatError(path, f"POS code {code!r} is not two digits", line=line)
-    if setting != UNASSIGNED and setting not in RATE_SETTINGS:
+    if setting and setting != UNASSIGNED and setting not in RATE_SETTINGS:
         raise SourceFormatError(
             path,
             f"pos_type {setting!r} is not Facility, Non-Facility or {UNASSIGNED}",
@@ -115,7 +131,8 @@ def pos_record(path: Path, row: list[str], line: int, release: Release) -> Recor
     assigned = setting != UNASSIGNED
     if assigned:
         sentence = description if description.endswith(".") else f"{description}."
-        text = f"Place of service {code}, {name}: {sentence} {RATE_SETTINGS[setting]}."
+        rate = f" {RATE_SETTINGS[setting]}." if setting else ""
+        text = f"Place of service {code}, {name}: {sentence}{rate}"
     else:
         text = f"Place of service code {code} is unassigned: CMS has not given it a meaning."
     return Record(
@@ -128,11 +145,11 @@ def pos_record(path: Path, row: list[str], line: int, release: Release) -> Recor
         code=code,
         data={
             "pos_code": code,
-            "pos_type": setting,
+            "pos_type": setting or None,
             "name": name,
             "description": description,
             "assigned": assigned,
-            "facility_rate": setting == "Facility" if assigned else None,
+            "facility_rate": setting == "Facility" if assigned and setting else None,
         },
     )
 
