@@ -129,5 +129,5 @@ def test_an_html_page_without_the_table_names_the_file(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "page.html").write_text("<html><table><tr><td>x</td></tr></table></html>")
     [release] = POS.discover(tmp_path)
-    with pytest.raises(SourceFormatError, match="page.html.*Place of Service Code"):
+    with pytest.raises(SourceFormatError, match=r"page\.html.*Place of Service Code"):
         list(POS.parse(release))
