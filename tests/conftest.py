@@ -28,7 +28,9 @@ def cms_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def kb_settings(cms_dir: Path) -> Settings:
-    return Settings(home=TEST_HOME, sources=cms_dir)
+    # Dense vectors for the whole knowledge base take minutes on two cores: the shared test
+    # knowledge base is BM25 + routing; the dense path is tested on a small build of its own.
+    return Settings(home=TEST_HOME, sources=cms_dir, embeddings=False)
 
 
 @pytest.fixture(scope="session")

@@ -51,7 +51,7 @@ class BuildStep(Protocol):
     ) -> dict[str, Any]: ...
 
 
-STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index",)
+STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index", "medref.codes.mentions")
 """Modules exposing `STEP: BuildStep`, run in order after the records are written."""
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = """
 CREATE TABLE releases (
@@ -82,7 +82,7 @@ CREATE INDEX chunks_ref ON chunks(ref);
 """
 
 PTP_INDEXES = """
-CREATE INDEX ptp_column2 ON ptp_rows(column2);
+CREATE INDEX ptp_column2 ON ptp_rows(column2, setting, release, modifier_indicator, deleted, effective);
 """
 
 
