@@ -1,0 +1,88 @@
+"""`medref eval`: retrieval metrics (and, with --answers, answer metrics) on a question set."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import click
+
+from medref.commands.options import echo_json, json_option, load_settings
+from medref.errors import InputError
+from medref.evaluation.run import METRICS, Answerer, evaluate, load_questions
+from medref.kb import KnowledgeBase
+from medref.retrieval.search import Searcher
+
+COLUMNS = (*METRICS, "p50_ms", "p95_ms", "questions")
+
+
+def load_answerer(searcher: Searcher) -> Answerer:
+    """The answers package's evaluator, when that package is installed."""
+    try:
+        module = importlib.import_module("medref.answer")
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name.startswith("medref.answer"):
+            raise InputError(
+                "--answers needs the answers module (medref.answer), which this installation "
+                "does not have; run without --answers for retrieval metrics"
+            ) from exc
+        raise
+    factory = getattr(module, "evaluation_answerer", None)
+    if factory is None:
+        raise InputError("medref.answer has no `evaluation_answerer`: cannot score answers")
+    answerer: Answerer = factory(searcher)
+    return answerer
+
+
+def _table(report: dict[str, Any]) -> list[str]:
+    rows: list[tuple[str, dict[str, Any]]] = [("overall", report["overall"])]
+    rows += [(f"  {name}", values) for name, values in report["by_category"].items()]
+    for name, values in report.get("baselines", {}).items():
+        rows.append((f"baseline {name}", values))
+    header = f"{'':<24}" + "".join(f"{c:>10}" for c in COLUMNS)
+    lines = [header]
+    for label, values in rows:
+        cells = "".join(
+            f"{values[c]:>10.3f}"
+            if isinstance(values.get(c), float)
+            else f"{values.get(c, '-')!s:>10}"
+            for c in COLUMNS
+        )
+        lines.append(f"{label:<24}{cells}")
+    return lines
+
+
+@click.command(
+    "eval",
+    epilog="Example: medref eval ../shared/eval/dev.jsonl; medref eval questions.jsonl --json",
+)
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--no-baselines", is_flag=True, help="Skip the BM25-only and dense-only runs.")
+@click.option("--answers", is_flag=True, help="Also score answers (needs medref.answer).")
+@json_option
+def command(questions: Path, no_baselines: bool, answers: bool, as_json: bool) -> None:
+    """Evaluate retrieval on a question set (eval/FORMAT.md): hit@k, recall@10, MRR@10,
+    nDCG@10 per category and overall, warm latency p50/p95, and baselines."""
+    settings = load_settings()
+    searcher = Searcher(KnowledgeBase.open(settings), dense=settings.embeddings)
+    answerer = load_answerer(searcher) if answers else None
+    report = evaluate(load_questions(questions), searcher, answerer, baselines=not no_baselines)
+    if as_json:
+        echo_json(report)
+        return
+    for line in _table(report):
+        click.echo(line)
+    for miss in report["misses"]:
+        click.echo(
+            f"miss {miss['id']}: wanted {', '.join(miss['relevant'])}; got {', '.join(miss['top'])}"
+        )
+    if "answers" in report:
+        scored: dict[str, Any] = report["answers"]
+        click.echo("answers: " + ", ".join(f"{k}={v}" for k, v in scored.items() if k != "details"))
+        for detail in scored.get("details", []):
+            click.echo(
+                f"answer miss {detail['id']}: facts {detail['fact_coverage']}, "
+                f"imprecise {detail['imprecise_citations']}, answerable "
+                f"{detail['answerable']}"
+            )

@@ -1,0 +1,1 @@
+"""Retrieval (and, with an answerer, answer) evaluation over a question set."""

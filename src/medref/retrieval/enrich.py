@@ -1,0 +1,208 @@
+"""Words we add to a chunk's index terms so that lay questions reach terse official text.
+
+A HCPCS Level II code says "Walker, folding, wheeled"; a user asks for "a walker with
+wheels" or "a flu shot". Three additions, all written by us and indexed with the chunk
+without touching the stored record text:
+
+- the category of a HCPCS Level II code, from its letter range (CMS's public structure);
+- the chapter of an ICD-10-CM code, from its letter range;
+- synonym groups: when a chunk says any phrase of a group it is also indexed under the
+  others (flu shot / influenza vaccine, CPAP / continuous positive airway pressure, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from medref.retrieval.tokenize import tokenize
+
+# (first code, last code, words), Level II ranges; later rows refine earlier ones
+HCPCS_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("A0000", "A0999", "transportation services ambulance"),
+    ("A4000", "A8999", "medical and surgical supplies"),
+    ("A9000", "A9999", "administrative miscellaneous investigational supplies"),
+    ("B4000", "B9999", "enteral and parenteral therapy nutrition tube feeding"),
+    ("C1000", "C9999", "outpatient prospective payment system hospital outpatient temporary"),
+    ("E0100", "E9999", "durable medical equipment dme"),
+    ("G0000", "G9999", "procedures professional services temporary"),
+    ("H0001", "H9999", "behavioral health alcohol drug abuse treatment services"),
+    ("J0000", "J8999", "drugs administered other than oral method injection"),
+    ("J9000", "J9999", "chemotherapy drugs injection"),
+    ("K0000", "K9999", "temporary durable medical equipment dme"),
+    ("L0000", "L4999", "orthotic procedures devices orthosis brace"),
+    ("L5000", "L9999", "prosthetic procedures devices prosthesis artificial limb"),
+    ("M0000", "M9999", "medical services"),
+    ("P0000", "P9999", "pathology laboratory services"),
+    ("Q0000", "Q9999", "temporary codes"),
+    ("R0000", "R9999", "diagnostic radiology services"),
+    ("S0000", "S9999", "temporary national codes non-medicare"),
+    ("T1000", "T9999", "state medicaid agency codes"),
+    ("U0000", "U9999", "coronavirus laboratory tests"),
+    ("V0000", "V2999", "vision services eyeglasses"),
+    ("V5000", "V5999", "hearing services hearing aid"),
+)
+
+# (first category, last category, chapter words)
+ICD10CM_CHAPTERS: tuple[tuple[str, str, str], ...] = (
+    ("A00", "B99", "certain infectious and parasitic diseases infection"),
+    ("C00", "D49", "neoplasms cancer tumor"),
+    ("D50", "D89", "diseases of the blood and immune mechanism"),
+    ("E00", "E89", "endocrine nutritional and metabolic diseases"),
+    ("F01", "F99", "mental behavioral and neurodevelopmental disorders"),
+    ("G00", "G99", "diseases of the nervous system"),
+    ("H00", "H59", "diseases of the eye"),
+    ("H60", "H95", "diseases of the ear"),
+    ("I00", "I99", "diseases of the circulatory system heart"),
+    ("J00", "J99", "diseases of the respiratory system lung"),
+    ("K00", "K95", "diseases of the digestive system"),
+    ("L00", "L99", "diseases of the skin"),
+    ("M00", "M99", "diseases of the musculoskeletal system"),
+    ("N00", "N99", "diseases of the genitourinary system"),
+    ("O00", "O9A", "pregnancy childbirth"),
+    ("P00", "P96", "perinatal newborn"),
+    ("Q00", "Q99", "congenital malformations"),
+    ("R00", "R99", "symptoms signs abnormal findings"),
+    ("S00", "T88", "injury poisoning"),
+    ("V00", "Y99", "external causes of morbidity"),
+    ("Z00", "Z99", "factors influencing health status contact with health services"),
+    ("U00", "U85", "codes for special purposes"),
+)
+
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("influenza vaccine", "influenza virus vaccine", "flu shot", "flu vaccine"),
+    ("pneumococcal vaccine", "pneumonia shot", "pneumonia vaccine"),
+    ("administration", "administer", "give", "giving"),
+    ("vaccine", "vaccination", "immunization", "shot"),
+    ("continuous positive airway pressure", "cpap"),
+    ("respiratory assist device", "bipap", "bilevel"),
+    ("obstructive sleep apnea", "osa", "sleep apnea"),
+    ("wheeled", "wheels", "rolling", "rollator"),
+    ("oxygen concentrator", "oxygen machine", "home oxygen"),
+    ("glucose monitor", "glucometer", "blood sugar monitor", "blood glucose monitor"),
+    ("continuous glucose monitor", "cgm"),
+    (
+        "annual wellness visit",
+        "awv",
+        "yearly wellness visit",
+        "annual checkup",
+        "personalized prevention plan",
+    ),
+    ("initial preventive physical examination", "welcome to medicare visit", "ippe"),
+    ("durable medical equipment", "dme", "medical equipment"),
+    ("hospital bed", "home hospital bed"),
+    ("commode", "bedside toilet"),
+    ("nebulizer", "breathing treatment machine"),
+    ("transcutaneous electrical nerve stimulation", "tens unit"),
+    ("orthosis", "orthotic", "brace"),
+    ("prosthesis", "prosthetic", "artificial limb"),
+    ("hypertension", "high blood pressure"),
+    ("hyperlipidemia", "high cholesterol"),
+    ("myocardial infarction", "heart attack"),
+    ("cerebral infarction", "stroke"),
+    ("diabetes mellitus", "diabetes", "diabetic"),
+    ("malignant neoplasm", "cancer"),
+    ("neoplasm", "tumor"),
+    ("chronic obstructive pulmonary disease", "copd"),
+    ("gastro-esophageal reflux", "gerd", "acid reflux", "heartburn"),
+    ("urinary tract infection", "uti", "bladder infection"),
+    ("fracture", "broken bone", "broken"),
+    ("conjunctivitis", "pink eye"),
+    ("streptococcal pharyngitis", "strep throat"),
+    ("cystitis", "bladder infection"),
+    ("syncope", "fainting", "passed out"),
+    ("calculus of kidney", "kidney stone"),
+    ("obesity", "overweight"),
+    ("otitis media", "ear infection"),
+    ("hypothyroidism", "underactive thyroid"),
+    ("atrial fibrillation", "afib", "a-fib"),
+    ("heart failure", "chf", "congestive heart failure"),
+    ("pneumonia", "lung infection"),
+    ("dementia", "memory loss"),
+    ("dorsalgia", "back pain"),
+    ("electrocardiogram", "ekg", "ecg"),
+    ("mammography", "mammogram"),
+    ("end stage renal disease", "esrd", "kidney failure"),
+    ("dialysis", "hemodialysis"),
+    ("tobacco", "smoking", "cigarette"),
+    ("retention", "retain", "keep", "kept"),
+    ("cessation", "quit", "quitting", "stop smoking"),
+    ("telehealth", "telemedicine", "virtual visit", "video visit"),
+    ("advance beneficiary notice", "abn"),
+    ("evaluation and management", "e/m", "office visit"),
+    ("consultation", "consult"),
+    ("co-surgeon", "co-surgeons", "two surgeons"),
+    ("bilateral", "both sides"),
+    ("physician self-referral", "stark law", "stark"),
+    ("skilled nursing facility", "snf", "nursing home"),
+    ("home health", "home care"),
+    ("national correct coding initiative", "ncci", "cci"),
+    ("medically unlikely edit", "mue", "unit limit"),
+    ("procedure-to-procedure", "ptp", "bundling edit"),
+    ("place of service", "pos"),
+    ("timely filing", "filing deadline", "time limit for filing"),
+    ("acupuncture", "dry needling"),
+    ("chronic low back pain", "clbp"),
+    ("not reasonable and necessary", "medically unnecessary", "not medically necessary"),
+    ("limitation on liability", "liability protection"),
+    ("denied", "denial", "disallowed"),
+)
+
+
+def _phrase_index(groups: Sequence[Sequence[str]]) -> dict[str, list[tuple[tuple[str, ...], int]]]:
+    """First term of each phrase -> (phrase terms, group number)."""
+    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for number, group in enumerate(groups):
+        for phrase in group:
+            terms = tuple(tokenize(phrase))
+            if terms:
+                index.setdefault(terms[0], []).append((terms, number))
+    return index
+
+
+_PHRASES = _phrase_index(SYNONYM_GROUPS)
+_GROUP_TERMS = [[t for phrase in group for t in tokenize(phrase)] for group in SYNONYM_GROUPS]
+
+
+def synonym_terms(terms: Sequence[str]) -> list[str]:
+    """Terms of every synonym group one of whose phrases occurs in `terms`."""
+    groups: set[int] = set()
+    for position, term in enumerate(terms):
+        for phrase, number in _PHRASES.get(term, ()):
+            if tuple(terms[position : position + len(phrase)]) == phrase:
+                groups.add(number)
+    present = set(terms)
+    return [t for number in sorted(groups) for t in _GROUP_TERMS[number] if t not in present]
+
+
+def _in_ranges(key: str, ranges: Sequence[tuple[str, str, str]]) -> list[str]:
+    return [words for first, last, words in ranges if first <= key <= last]
+
+
+def category_words(ref: str) -> str:
+    """The category or chapter of a HCPCS Level II or ICD-10-CM code reference, else ''."""
+    prefix, _, ident = ref.partition(":")
+    if prefix == "HCPCS" and len(ident) == 5:
+        return " ".join(_in_ranges(ident.upper(), HCPCS_CATEGORIES))
+    if prefix == "ICD10CM":
+        return " ".join(_in_ranges(ident[:3].upper(), ICD10CM_CHAPTERS))
+    return ""
+
+
+HEADING_KINDS = frozenset({"code", "modifier"})
+"""Record kinds whose first text line is a heading: a code's long description."""
+
+
+def heading_terms(kind: str, title: str, text: str, context: str = "") -> list[str]:
+    """What the heading index holds: the title (a section heading, a code's short
+    description), a code's long description, the enclosing headings (`context`), and
+    their synonym-group phrases."""
+    first_line = text.split("\n", 1)[0] if kind in HEADING_KINDS else ""
+    terms = tokenize(f"{title}\n{first_line}\n{context}")
+    return terms + synonym_terms(terms)
+
+
+def index_terms(ref: str, title: str, text: str, context: str = "") -> list[str]:
+    """What BM25 indexes for one chunk: its title and text, the enclosing headings, its
+    code category, and the other phrases of the synonym groups it mentions."""
+    terms = tokenize(f"{title}\n{text}\n{context}\n{category_words(ref)}")
+    return terms + synonym_terms(terms)

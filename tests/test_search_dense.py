@@ -1,0 +1,61 @@
+"""The dense path end to end on a small build of its own (POS and NCD from ../shared/cms):
+vectors written at build time, reused on rebuild, used by hybrid search."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from medref.kb import KnowledgeBase
+from medref.kb.build import build
+from medref.retrieval import layout
+from medref.retrieval.search import Searcher
+from medref.settings import Settings
+
+SOURCES = ("pos", "ncd")
+
+
+@pytest.fixture(scope="module")
+def small(cms_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = Settings(home=tmp_path_factory.mktemp("dense-kb"), sources=cms_dir, embeddings=True)
+    build(settings, only=SOURCES, progress=False, log=lambda _msg: None)
+    return settings
+
+
+def dense_meta(settings: Settings) -> dict[str, int]:
+    meta: dict[str, int] = json.loads(
+        (layout.folder(settings.current.resolve()) / "dense.json").read_text()
+    )
+    return meta
+
+
+def test_vectors_are_built_for_every_chunk(small: Settings) -> None:
+    meta = dense_meta(small)
+    kb = KnowledgeBase.open(small)
+    chunks = kb.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+    assert meta["chunks"] == chunks and meta["embedded"] == meta["vectors"] > 0
+    vectors = np.load(layout.folder(kb.path) / "dense_vectors.npy")
+    assert vectors.dtype == np.float16 and vectors.shape == (meta["vectors"], 384)
+
+
+def test_rebuild_reuses_vectors_of_unchanged_text(small: Settings) -> None:
+    build(small, only=SOURCES, progress=False, force=True, log=lambda _msg: None)
+    meta = dense_meta(small)
+    assert meta["embedded"] == 0 and meta["reused"] == meta["vectors"]
+
+
+def test_dense_and_hybrid_search(small: Settings) -> None:
+    searcher = Searcher(KnowledgeBase.open(small))
+    assert searcher.dense is not None
+    dense = searcher.search_dense("video visit with the patient at home", k=3)
+    assert dense[0].via == "dense" and "POS:10" in [hit.ref for hit in dense]
+    hybrid = searcher.search("sleep apnea breathing machine coverage", k=3)
+    assert hybrid[0].ref == "NCD:240.4"
+
+
+def test_dense_can_be_switched_off(small: Settings) -> None:
+    searcher = Searcher(KnowledgeBase.open(small), dense=False)
+    assert searcher.dense is None and searcher.search_dense("telehealth") == []
