@@ -66,7 +66,7 @@ def read_pos_html(path: Path) -> list[tuple[int, str, str, str]]:
 
 
 def _rows(path: Path, table: list[tuple[int, list[str]]]) -> list[tuple[int, str, str, str]]:
-    rows = []
+    rows: list[tuple[int, str, str, str]] = []
     for line, cells in table:
         if not any(cells):
             continue
