@@ -1,0 +1,103 @@
+"""The claim model: what a claim file holds and what a check says about it.
+
+A `Claim` groups the lines of one claim; a `Finding` is one rule's verdict on one line (or on
+the whole claim when `line` is None), with the canonical reference of the table row or manual
+section behind it and the data vintage that decided it. Findings are plain, flat and cheap to
+create: a batch of a million lines makes several million of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Status = Literal["pass", "fail", "bypassed", "no_data", "error"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "bypassed", "no_data", "error")
+PROBLEM_STATUSES: frozenset[str] = frozenset({"fail", "error"})
+"""What `--only-problems` keeps: a line that would be denied, or input that cannot be read."""
+
+Setting = Literal["practitioner", "outpatient"]
+SETTINGS: tuple[Setting, ...] = ("practitioner", "outpatient")
+
+MAX_MODIFIERS = 4
+"""Modifier positions on a claim line (CMS-1500 item 24D, 837P SV101-3..6)."""
+MAX_POINTERS = 4
+"""Diagnosis pointers per line (CMS-1500 item 24E)."""
+MAX_DIAGNOSES = 12
+"""Diagnosis codes on a professional claim (CMS-1500 item 21 A-L)."""
+
+
+@dataclass(slots=True)
+class ClaimLine:
+    line: int
+    """The line number the submitter gave (`line` column); findings name it."""
+    date_of_service: date
+    code: str
+    """HCPCS Level II or CPT code, upper case."""
+    modifiers: tuple[str, ...]
+    units: int
+    place_of_service: str
+    """Two-digit POS code; empty on institutional (outpatient hospital) claims."""
+    diagnosis_pointers: tuple[int, ...] = ()
+    """1-based positions in the claim's diagnoses."""
+
+
+@dataclass(frozen=True, slots=True)
+class InputProblem:
+    """Why a claim could not be checked, naming where and what to fix."""
+
+    line: int | None
+    message: str
+
+
+@dataclass(slots=True)
+class Claim:
+    claim_id: str
+    setting: Setting
+    diagnoses: tuple[str, ...]
+    """ICD-10-CM codes in claim order, dotted and upper case."""
+    lines: list[ClaimLine]
+    problems: list[InputProblem] = field(default_factory=list)
+    """Input errors; a claim with any is reported as errors and not checked."""
+    _days: dict[date, list[ClaimLine]] | None = field(default=None, repr=False, compare=False)
+
+    def by_date(self) -> dict[date, list[ClaimLine]]:
+        """The lines grouped by date of service, in line order (worked out once: most rules
+        compare lines of the same date)."""
+        days = self._days
+        if days is None:
+            days = self._days = {}
+            for line in self.lines:
+                group = days.get(line.date_of_service)
+                if group is None:
+                    days[line.date_of_service] = [line]
+                else:
+                    group.append(line)
+        return days
+
+
+@dataclass(slots=True)
+class Finding:
+    claim_id: str
+    line: int | None
+    """Claim line number, None for a claim-level finding (diagnoses, input errors)."""
+    rule: str
+    status: Status
+    message: str
+    ref: str | None
+    """Canonical reference of the table row or manual section behind the verdict; None only
+    for input errors, which no CMS rule decides."""
+    vintage: str
+    """The data release that decided it, e.g. `NCCI PTP practitioner 2024-07`."""
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "claim_id": self.claim_id,
+            "line": self.line,
+            "rule": self.rule,
+            "status": self.status,
+            "ref": self.ref,
+            "message": self.message,
+            "vintage": self.vintage,
+        }

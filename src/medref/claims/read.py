@@ -1,0 +1,37 @@
+"""Read claim files, CSV (`read_csv.py`) or JSON (`read_json.py`), as a stream of `Claim`s.
+
+Bad values never stop a file: the claim they belong to carries `problems` and the engine
+reports them as `error` findings. Only a file that cannot be a claim file at all raises
+`InputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from medref.claims.model import Claim, Setting
+from medref.claims.read_csv import read_csv
+from medref.claims.read_json import read_json
+from medref.errors import InputError
+
+Format = Literal["csv", "json"]
+
+
+def read_claims(
+    path: Path, fmt: Format | None = None, *, setting: Setting = "practitioner"
+) -> Iterator[Claim]:
+    """Claims of a file, by its suffix unless `fmt` says; `setting` applies to claims that
+    do not name theirs."""
+    chosen = fmt or ("json" if path.suffix.lower() == ".json" else "csv")
+    if not path.is_file():
+        raise InputError(f"{path}: no such claim file")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        if chosen == "json":
+            yield from read_json(handle, setting=setting, name=str(path))
+        else:
+            yield from read_csv(handle, setting=setting, name=str(path))
+
+
+__all__ = ["Format", "read_claims", "read_csv", "read_json"]

@@ -1,0 +1,151 @@
+"""Modifiers: known, and allowed by the code's Physician Fee Schedule indicators.
+
+Known: a Level II modifier listed and in force in the HCPCS file (`MOD:<mod>`), or one of the
+two-digit CPT modifiers medref knows by number (`medref.codes.modifiers`).
+
+Payment modifiers against the PFS indicators of the line's code (RVU file layout and its
+Attachment A; IOM 100-04, chapter 12, §40.6-40.8 for multiple, bilateral, co- and team
+surgery), `PFS:<code>`:
+- 26 needs PC/TC indicator 1 (diagnostic test with both components) or 6 (laboratory
+  physician interpretation, where only TC is ruled out); TC needs indicator 1;
+- 50 needs bilateral indicator 1 (150% adjustment) or 3 (each side paid); 0 (bilateral
+  adjustment inappropriate), 2 (already bilateral) and 9 fail;
+- 51 needs multiple procedure indicator 1, 2 or 3 (the surgical and endoscopy rules that
+  modifier 51 belongs to); 0, 9 and the imaging and therapy reductions 4-7 fail;
+- 62 needs co-surgeon indicator 1 or 2; 66 needs team surgery indicator 1 or 2;
+- 80, 81, 82 and AS need assistant at surgery indicator 2; 0 (paid only with documentation
+  of medical necessity), 1 (statutory restriction) and 9 fail.
+Lines without modifiers get no finding from this rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from medref.claims.model import Claim, ClaimLine, Finding
+from medref.claims.rules.base import RuleContext, listed_on
+from medref.claims.tables import PfsIndicators
+from medref.codes.modifiers import CPT_MODIFIER_NUMBERS
+from medref.sources import pfs
+
+RULE_ID = "modifiers"
+CPT_VINTAGE = "CPT modifiers (by number)"
+
+
+class IndicatorRule(NamedTuple):
+    field: str
+    allowed: frozenset[int]
+    name: str
+    meanings: dict[str, str]
+
+
+ASSISTANT = IndicatorRule(
+    "asst_surg", frozenset({2}), "assistant at surgery indicator", pfs.ASSISTANT_AT_SURGERY
+)
+INDICATOR_RULES: dict[str, IndicatorRule] = {
+    "26": IndicatorRule("pctc", frozenset({1, 6}), "PC/TC indicator", pfs.PCTC_INDICATORS),
+    "TC": IndicatorRule("pctc", frozenset({1}), "PC/TC indicator", pfs.PCTC_INDICATORS),
+    "50": IndicatorRule(
+        "bilat_surg", frozenset({1, 3}), "bilateral surgery indicator", pfs.BILATERAL_SURGERY
+    ),
+    "51": IndicatorRule(
+        "mult_proc", frozenset({1, 2, 3}), "multiple procedure indicator", pfs.MULTIPLE_PROCEDURE
+    ),
+    "62": IndicatorRule("co_surg", frozenset({1, 2}), "co-surgeon indicator", pfs.CO_SURGEONS),
+    "66": IndicatorRule("team_surg", frozenset({1, 2}), "team surgery indicator", pfs.TEAM_SURGERY),
+    "80": ASSISTANT,
+    "81": ASSISTANT,
+    "82": ASSISTANT,
+    "AS": ASSISTANT,
+}
+
+
+def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    for line in claim.lines:
+        for modifier in line.modifiers:
+            finding = judge(claim.claim_id, line, modifier, ctx)
+            if ctx.passes or finding.status != "pass":
+                yield finding
+
+
+def judge(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Finding:
+    rule = INDICATOR_RULES.get(modifier)
+    if rule is not None:
+        return against_pfs(claim_id, line, modifier, rule, ctx)
+    if modifier.isdigit():
+        if modifier in CPT_MODIFIER_NUMBERS:
+            return Finding(
+                claim_id,
+                line.line,
+                RULE_ID,
+                "pass",
+                f"{modifier} is a CPT modifier",
+                f"MOD:{modifier}",
+                CPT_VINTAGE,
+            )
+        return Finding(
+            claim_id,
+            line.line,
+            RULE_ID,
+            "fail",
+            f"{modifier} is not a CPT modifier: check the modifier on line {line.line}",
+            f"MOD:{modifier}",
+            CPT_VINTAGE,
+        )
+    outcome = listed_on(
+        ctx.tables.modifiers, modifier, line.date_of_service, "modifier", f"MOD:{modifier}"
+    )
+    return Finding(claim_id, line.line, RULE_ID, *outcome)
+
+
+def against_pfs(
+    claim_id: str, line: ClaimLine, modifier: str, rule: IndicatorRule, ctx: RuleContext
+) -> Finding:
+    table = ctx.tables.pfs
+    ref = f"PFS:{line.code}"
+    loaded = table.on(line.date_of_service)
+    if loaded is None:
+        return Finding(
+            claim_id,
+            line.line,
+            RULE_ID,
+            "no_data",
+            f"modifier {modifier}: {table.outside(line.date_of_service)}",
+            ref,
+            table.label,
+        )
+    indicators: PfsIndicators | None = loaded.data.get(line.code)
+    if indicators is None:
+        return Finding(
+            claim_id,
+            line.line,
+            RULE_ID,
+            "no_data",
+            f"modifier {modifier}: {line.code} is not in {loaded.vintage}, so its "
+            f"{rule.name} is unknown",
+            ref,
+            loaded.vintage,
+        )
+    value: int = getattr(indicators, rule.field)
+    meaning = rule.meanings.get(str(value), "not defined in the RVU documentation")
+    said = f"{line.code} has {rule.name} {value} ({meaning})"
+    if value in rule.allowed:
+        return Finding(
+            claim_id,
+            line.line,
+            RULE_ID,
+            "pass",
+            f"modifier {modifier} allowed: {said}",
+            ref,
+            loaded.vintage,
+        )
+    return Finding(
+        claim_id,
+        line.line,
+        RULE_ID,
+        "fail",
+        f"modifier {modifier} is not allowed: {said}",
+        ref,
+        loaded.vintage,
+    )

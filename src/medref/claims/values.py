@@ -1,0 +1,101 @@
+"""Claim field values from text: each conversion returns the value, or `Invalid` saying
+what to fix. Shared by the CSV and JSON readers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from medref.claims.model import MAX_DIAGNOSES, MAX_MODIFIERS, SETTINGS, Setting
+from medref.codes.icd10 import dotted
+from medref.records import parse_date
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """A value that failed conversion, with what to do about it."""
+
+    problem: str
+
+
+def to_date(text: str) -> date | Invalid:
+    try:
+        found = parse_date(text)
+    except ValueError:
+        found = None
+    if found is None:
+        return Invalid(f"date of service {text!r} is not a date: write it as YYYY-MM-DD")
+    return found
+
+
+def to_units(text: str) -> int | Invalid:
+    value = text.strip()
+    if not value.isdigit() or int(value) < 1:
+        return Invalid(f"units {text!r} must be a whole number of 1 or more")
+    return int(value)
+
+
+def to_line_number(text: str) -> int | Invalid:
+    value = text.strip()
+    if not value.isdigit() or int(value) < 1:
+        return Invalid(f"line {text!r} must be a whole number of 1 or more")
+    return int(value)
+
+
+def to_code(text: str) -> str | Invalid:
+    code = text.strip().upper()
+    if not code:
+        return Invalid("the procedure code is empty: give a HCPCS or CPT code")
+    return code
+
+
+def to_modifiers(text: str) -> tuple[str, ...] | Invalid:
+    found = tuple(part.strip().upper() for part in text.split("|") if part.strip())
+    return modifier_tuple(found, text)
+
+
+def modifier_tuple(found: tuple[str, ...], given: object) -> tuple[str, ...] | Invalid:
+    if len(found) > MAX_MODIFIERS:
+        return Invalid(
+            f"{len(found)} modifiers ({given!r}): a claim line holds at most {MAX_MODIFIERS}; "
+            "split the service over several lines or drop the informational ones"
+        )
+    for modifier in found:
+        if len(modifier) != 2 or not modifier.isalnum():
+            return Invalid(f"modifier {modifier!r} must be 2 letters or digits")
+    return found
+
+
+def to_place(text: str) -> str | Invalid:
+    place = text.strip()
+    if place and (len(place) != 2 or not place.isdigit()):
+        return Invalid(f"place of service {text!r} must be 2 digits (e.g. 11), or empty")
+    return place
+
+
+def to_diagnoses(text: str) -> tuple[str, ...] | Invalid:
+    return diagnosis_tuple([part for part in text.split("|") if part.strip()], text)
+
+
+def diagnosis_tuple(codes: list[str], given: object) -> tuple[str, ...] | Invalid:
+    if len(codes) > MAX_DIAGNOSES:
+        return Invalid(
+            f"{len(codes)} diagnoses ({given!r}): a claim holds at most {MAX_DIAGNOSES}; "
+            "keep the ones the lines point to"
+        )
+    return tuple(map(diagnosis_code, codes))
+
+
+@lru_cache(maxsize=65_536)
+def diagnosis_code(text: str) -> str:
+    """`e119 ` -> `E11.9`: ICD-10-CM codes as the knowledge base spells them."""
+    return dotted(text.strip().upper())
+
+
+def to_setting(text: str) -> Setting | Invalid:
+    value = text.strip().lower()
+    for setting in SETTINGS:
+        if value == setting:
+            return setting
+    return Invalid(f"setting {text!r} must be one of {', '.join(SETTINGS)}")

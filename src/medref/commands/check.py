@@ -1,0 +1,102 @@
+"""`medref check`: claim lines against the CMS edit tables, streamed."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import click
+
+from medref.claims import Finding, Summary, Tally, check_claims, edit_tables, read_claims
+from medref.claims.engine import summarize
+from medref.claims.model import PROBLEM_STATUSES, SETTINGS, STATUSES, Setting
+from medref.claims.read import Format
+from medref.commands.options import json_option, open_kb
+
+
+@click.command("check")
+@click.argument("claims_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default=None,
+    help="Input format; by default the file's suffix decides (.json, else CSV).",
+)
+@click.option(
+    "--setting",
+    type=click.Choice(SETTINGS),
+    default="practitioner",
+    show_default=True,
+    help="Setting of claims that do not name theirs (CSV `setting` column, JSON field).",
+)
+@click.option("--only-problems", is_flag=True, help="Show only failures and input errors.")
+@json_option
+def command(
+    claims_file: Path, fmt: Format | None, setting: Setting, only_problems: bool, as_json: bool
+) -> None:
+    """Check a claim file (CSV or JSON) against NCCI PTP, MUE and add-on edits, PFS modifier
+    and global surgery indicators, HCPCS and ICD-10-CM validity and place of service.
+
+    Findings stream as they are made: pass, fail, bypassed, no_data (no loaded release
+    covers the date of service) or error (input to fix), each with the canonical reference
+    of the table row or manual section behind it. The input schema is in docs/claims.md.
+
+    Example: medref check examples/claims.csv --only-problems
+    """
+    tables = edit_tables(open_kb())
+    tally = Tally()
+    claims = read_claims(claims_file, fmt, setting=setting)
+    findings: Iterable[Finding] = check_claims(
+        claims, tables, passes=not only_problems, tally=tally
+    )
+    if only_problems:
+        findings = (f for f in findings if f.status in PROBLEM_STATUSES)
+    out = sys.stdout
+    if as_json:
+        for finding in findings:
+            out.write(json.dumps(finding.as_dict(), ensure_ascii=False) + "\n")
+        summary = summarize(tables, tally)
+        out.write(json.dumps({"summary": summary.as_dict()}, ensure_ascii=False) + "\n")
+        return
+    for block in report_blocks(findings):
+        out.write(block)
+    out.write(summary_text(summarize(tables, tally), only_problems))
+
+
+def report_blocks(findings: Iterable[Finding]) -> Iterator[str]:
+    """One block of text per claim, written as soon as the claim's findings are complete."""
+    claim: list[Finding] = []
+    for finding in findings:
+        if claim and finding.claim_id != claim[0].claim_id:
+            yield claim_block(claim)
+            claim = []
+        claim.append(finding)
+    if claim:
+        yield claim_block(claim)
+
+
+def claim_block(findings: list[Finding]) -> str:
+    lines = [f"claim {findings[0].claim_id}"]
+    for finding in sorted(findings, key=lambda f: -1 if f.line is None else f.line):
+        where = "claim" if finding.line is None else f"line {finding.line}"
+        status = finding.status.upper() if finding.status in PROBLEM_STATUSES else finding.status
+        lines.append(
+            f"  {where:<8} {status:<8} {finding.rule:<16} {finding.ref or '-':<24} "
+            f"{finding.message}"
+        )
+    return "\n".join(lines) + "\n\n"
+
+
+def summary_text(summary: Summary, only_problems: bool) -> str:
+    counts = ", ".join(f"{summary.by_status.get(status, 0):,} {status}" for status in STATUSES)
+    lines = [f"{summary.claims:,} claims, {summary.lines:,} lines: {counts}"]
+    if only_problems:
+        lines.append("(--only-problems: pass findings were not computed)")
+    lines.append("Data used:")
+    lines += [f"  {vintage}" for vintage in summary.vintages] or ["  (none)"]
+    lines.append("Not checked:")
+    lines += [f"  {item}" for item in summary.not_checked]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,121 @@
+"""`medref check` and `medref bench check` on the knowledge base built from ../shared/cms:
+the example file, JSON Lines output, streaming past bad claims, and the baseline agreeing
+with the in-memory tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from medref.claims.benchmark import bench_check
+from medref.cli import cli
+from medref.kb import KnowledgeBase
+from medref.settings import Settings
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "claims.csv"
+
+pytestmark = pytest.mark.kb
+
+
+def run(settings: Settings, *args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"MEDREF_HOME": str(settings.home)})
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def example_findings(kb: KnowledgeBase, kb_settings: Settings) -> list[dict[str, Any]]:
+    lines = run(kb_settings, "check", str(EXAMPLE), "--json").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def verdicts(found: list[dict[str, Any]], claim_id: str, rule: str) -> set[tuple[Any, ...]]:
+    return {
+        (f["line"], f["status"], f["ref"])
+        for f in found
+        if f.get("claim_id") == claim_id and f["rule"] == rule
+    }
+
+
+def test_json_lines_carry_the_fields_and_end_with_a_summary(
+    example_findings: list[dict[str, Any]],
+) -> None:
+    *findings, last = example_findings
+    for finding in findings:
+        assert {"claim_id", "line", "rule", "status", "ref", "message", "vintage"} <= set(finding)
+    summary = last["summary"]
+    assert summary["claims"] == 10 and summary["lines"] == 19
+    assert "NCCI PTP practitioner 2024-07 (2024-07-01..2024-09-30)" in summary["vintages_used"]
+    assert any("CPT code existence" in item for item in summary["not_checked"])
+    assert sum(summary["by_status"].values()) == len(findings)
+
+
+def test_the_example_claims_get_their_verdicts(example_findings: list[dict[str, Any]]) -> None:
+    found = example_findings
+    assert (1, "bypassed", "PTP:20610/99214") in verdicts(found, "CLM-1001", "ptp")
+    assert (2, "fail", "PTP:93000/93010") in verdicts(found, "CLM-1002", "ptp")
+    assert (2, "fail", "PTP:29881/29877") in verdicts(found, "CLM-1003", "ptp")
+    assert (1, "fail", "MUE:J1100") in verdicts(found, "CLM-1004", "mue")
+    assert (2, "pass", "AOC:99215/G2212") in verdicts(found, "CLM-1005", "add_on")
+    assert (2, "fail", "AOC:99205/G2212") in verdicts(found, "CLM-1006", "add_on")
+    outpatient = [f for f in found if f.get("claim_id") == "CLM-1007" and f["rule"] == "ptp"]
+    assert {f["vintage"] for f in outpatient} == {"NCCI PTP outpatient 2024-07"}
+    assert (2, "fail", "IOM:100-04/12/30.6.6") in verdicts(found, "CLM-1008", "global_surgery")
+    assert (None, "fail", "ICD10CM:E11") in verdicts(found, "CLM-1009", "code_validity")
+    assert (2, "fail", "POS:30") in verdicts(found, "CLM-1009", "place_of_service")
+    assert (1, "pass", "HCPCS:G0439") in verdicts(found, "CLM-1010", "code_validity")
+    assert (None, "pass", "ICD10CM:Z00.00") in verdicts(found, "CLM-1010", "code_validity")
+    assert {s for _, s, _ in verdicts(found, "CLM-1010", "ptp")} == {"no_data"}
+
+
+def test_text_report_only_problems(kb: KnowledgeBase, kb_settings: Settings) -> None:
+    output = run(kb_settings, "check", str(EXAMPLE), "--only-problems")
+    assert "claim CLM-1002" in output and "claim CLM-1001" not in output
+    statuses = {row.split()[2] for row in output.splitlines() if row.startswith("  line ")}
+    assert statuses == {"FAIL"}
+    assert "Data used:" in output and "Not checked:" in output
+
+
+def test_a_bad_claim_does_not_stop_the_file(
+    kb: KnowledgeBase, kb_settings: Settings, tmp_path: Path
+) -> None:
+    path = tmp_path / "claims.json"
+    good = {"date_of_service": "2024-08-15", "code": "93010", "units": 1, "place_of_service": "11"}
+    path.write_text(
+        json.dumps(
+            [
+                {"claim_id": "BAD", "lines": [{**good, "units": -1, "modifiers": ["25"] * 5}]},
+                {"claim_id": "GOOD", "lines": [{**good, "code": "93000"}, {**good, "line": 2}]},
+            ]
+        )
+    )
+    found = [
+        json.loads(line) for line in run(kb_settings, "check", str(path), "--json").splitlines()
+    ]
+    errors = [f for f in found if f.get("claim_id") == "BAD"]
+    assert {f["status"] for f in errors} == {"error"} and len(errors) == 2
+    assert any("5 modifiers" in f["message"] for f in errors)
+    assert (2, "fail", "PTP:93000/93010") in verdicts(found, "GOOD", "ptp")
+
+
+def test_bench_baseline_agrees_with_the_in_memory_tables(kb: KnowledgeBase) -> None:
+    report = bench_check(kb, lines=3_000, sample=600)
+    assert report.lines >= 3_000 and report.streaming.lines == report.lines
+    assert report.same_findings
+    assert (
+        report.baseline.lines >= 600 and report.baseline.findings == report.baseline_fast.findings
+    )
+    assert report.streaming.by_status.get("fail", 0) > 0
+    assert report.streaming.by_status.get("bypassed", 0) > 0
+    assert "pass" not in report.problems_only.by_status
+
+
+def test_bench_command_prints_json(kb: KnowledgeBase, kb_settings: Settings) -> None:
+    output = run(kb_settings, "bench", "check", "--lines", "1500", "--sample", "200", "--json")
+    report = json.loads(output)
+    assert report["same_findings"] is True
+    assert report["streaming"]["lines_per_second"] > 0
