@@ -1,0 +1,101 @@
+"""`ask`: the one answering function every skin (CLI, REST API, MCP) calls.
+
+    search -> gather evidence -> extractive answer or refusal -> (optional) LLM phrasing
+
+A refusal and a code answer never call the model; the model only rephrases prose evidence.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+
+from medref.answer import extractive
+from medref.answer.codes import CodeTable
+from medref.answer.evidence import TermWeights
+from medref.answer.llm import fall_back, llm_parts, replay
+from medref.answer.types import Answer, AnswerPart
+from medref.errors import InputError
+from medref.kb import KnowledgeBase
+from medref.retrieval.search import Searcher
+from medref.settings import Settings
+
+DEFAULT_K = 10
+
+_tables: weakref.WeakKeyDictionary[KnowledgeBase, CodeTable] = weakref.WeakKeyDictionary()
+_weights: weakref.WeakKeyDictionary[Searcher, TermWeights] = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def _context(kb: KnowledgeBase, searcher: Searcher) -> tuple[CodeTable, TermWeights]:
+    """Per knowledge base caches, kept as long as the knowledge base is."""
+    with _lock:
+        table = _tables.get(kb)
+        if table is None:
+            table = _tables[kb] = CodeTable(kb)
+        weights = _weights.get(searcher)
+        if weights is None:
+            weights = _weights[searcher] = TermWeights(searcher)
+    return table, weights
+
+
+def _checked(question: str, settings: Settings) -> str:
+    question = " ".join(question.split())
+    if not question:
+        raise InputError(
+            'the question is empty: type a question, e.g. "What does modifier GA mean?"'
+        )
+    if len(question) > settings.max_query_chars:
+        raise InputError(
+            f"the question is {len(question):,} characters long; the limit is "
+            f"{settings.max_query_chars:,} (MEDREF_MAX_QUERY_CHARS)"
+        )
+    return question
+
+
+def stream(
+    kb: KnowledgeBase,
+    searcher: Searcher,
+    question: str,
+    settings: Settings,
+    use_llm: bool | None = None,
+    k: int = DEFAULT_K,
+    *,
+    stream_llm: bool = True,
+) -> Iterator[AnswerPart]:
+    """The answer in parts as they are ready: text pieces (already verified), dropped
+    sentences, notices, and a final `done` part carrying the whole `Answer`.
+
+    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set."""
+    question = _checked(question, settings)
+    table, weights = _context(kb, searcher)
+    hits = searcher.search(question, k=k)
+    found, evidence = extractive.answer(kb, question, hits, weights, table)
+    wanted = settings.llm_base_url is not None if use_llm is None else use_llm
+    if not wanted or not found.answerable or found.mode == "code":
+        yield from replay(found)
+        return
+    if not settings.llm_base_url:
+        yield from fall_back(
+            found,
+            [],
+            "no LLM endpoint is configured (set MEDREF_LLM_BASE_URL); answered without the model",
+        )
+        return
+    yield from llm_parts(settings, question, evidence, table, found, stream_llm)
+
+
+def ask(
+    kb: KnowledgeBase,
+    searcher: Searcher,
+    question: str,
+    settings: Settings,
+    use_llm: bool | None = None,
+    k: int = DEFAULT_K,
+) -> Answer:
+    """The finished answer (see `stream` for the parts)."""
+    for part in stream(kb, searcher, question, settings, use_llm, k, stream_llm=False):
+        if part.answer is not None:
+            return part.answer
+    raise AssertionError("an answer stream always ends with a done part")
