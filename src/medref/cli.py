@@ -52,13 +52,7 @@ def cli() -> None:
 
 def _register() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"medref.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"medref.commands.{name}":
-                continue
-            raise
-        cli.add_command(module.command)
+        cli.add_command(importlib.import_module(f"medref.commands.{name}").command)
 
 
 _register()
