@@ -25,6 +25,7 @@ from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
 from medref.records import Record
 from medref.retrieval.enrich import synonym_terms
+from medref.retrieval.route import SOURCE_NAMES, citation_terms
 from medref.retrieval.search import Hit, Searcher
 
 OWN_WEIGHT = 0.6
@@ -330,8 +331,10 @@ def gather(
     weights: TermWeights,
 ) -> list[Evidence]:
     """Every sentence of the hits' records, scored, best first (one entry per distinct
-    quote). Code records count only when the question named them (a routed hit)."""
-    wanted = profile(question, weights)
+    quote). Code records count only when the question named them (a routed hit). Words
+    that cite a place ("under section 1833(b)") are not asked of the evidence, and words
+    naming a source ("the Act", "NCD") are held by every record of that source."""
+    wanted = profile(question, weights, ignore=citation_terms(question))
     found: dict[str, Evidence] = {}
     seen_records: set[tuple[str, str, str]] = set()
     for rank, hit in enumerate(hits):
@@ -342,12 +345,13 @@ def gather(
             continue
         seen_records.add((record.source, record.ref, record.release))
         sentences = _CACHE.get(record)
-        heading = wanted.coverage(sentences.title_terms)
+        named = SOURCE_NAMES.get(record.source, frozenset())
+        heading = wanted.coverage(sentences.title_terms | named)
         for window in _windows(sentences):
-            own = wanted.coverage(window.terms)
+            own = wanted.coverage(window.terms | named)
             if own <= 0.0:
                 continue
-            coverage = wanted.coverage(window.context)
+            coverage = wanted.coverage(window.context | named)
             quote = record.text[window.start : window.end]
             score = (
                 OWN_WEIGHT * own

@@ -188,6 +188,14 @@ def category_words(ref: str) -> str:
     return ""
 
 
+def code_family_terms(codes: Sequence[str]) -> list[str]:
+    """Index terms of the HCPCS category or ICD-10-CM chapter of each code: a code the tables
+    lack (`E9999`) still says which family it would belong to, so a search can show the
+    closest sources instead of nothing."""
+    words = [category_words(f"HCPCS:{code}") or category_words(f"ICD10CM:{code}") for code in codes]
+    return tokenize(" ".join(words))
+
+
 HEADING_KINDS = frozenset({"code", "modifier"})
 """Record kinds whose first text line is a heading: a code's long description."""
 

@@ -21,11 +21,17 @@ CPT_CODE = r"\d{4}[0-9FfTtUuMm]"
 ICD_CODE = r"[A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4}|[0-9A-Za-z]{1,4})?"
 _CODE = re.compile(rf"(?<![\w.§(/-])({HCPCS_CODE}|{CPT_CODE}|{ICD_CODE})(?![\w(]|\.\d)")
 _MODIFIER = r"[0-9A-Za-z]{2}"
+_QUOTE = "[\"'“”‘’]?"
+"""Manuals quote modifiers: modifier “-57”, the "-25" modifier."""
 _MODIFIER_LIST = re.compile(
-    rf"\bmodifiers?\s*-?\s*({_MODIFIER}(?:\s*(?:,|and|or|/)\s*-?{_MODIFIER})*)\b", re.IGNORECASE
+    rf"\bmodifiers?\s*{_QUOTE}\s*-?\s*({_MODIFIER}(?:\s*(?:,|and|or|/)\s*{_QUOTE}-?{_MODIFIER})*)"
+    rf"\b{_QUOTE}",
+    re.IGNORECASE,
 )
-_MODIFIER_BEFORE = re.compile(rf"\b({_MODIFIER})\s*-?\s*modifiers?\b", re.IGNORECASE)
-_MODIFIER_SUFFIX = re.compile(rf"(?:\b[0-9A-Za-z]\d{{3}}[0-9A-Za-z]|(?:^|\s))-({_MODIFIER})\b")
+_MODIFIER_BEFORE = re.compile(rf"\b({_MODIFIER}){_QUOTE}\s*-?\s*modifiers?\b", re.IGNORECASE)
+_MODIFIER_SUFFIX = re.compile(
+    rf"(?:\b[0-9A-Za-z]\d{{3}}[0-9A-Za-z]|(?:^|\s){_QUOTE})-({_MODIFIER})\b"
+)
 _PUBLICATION = re.compile(r"\b(?:pub(?:lication)?\.?\s*)?(100-0[1-9])\b", re.IGNORECASE)
 _CHAPTER = re.compile(r"\b(?:chapter|ch\.?)\s*(\d{1,2})\b", re.IGNORECASE)
 _SECTION = re.compile(r"(?:§+|\bsection|\bsec\.)\s*(\d+(?:\.\d+)*)(?![\w(])", re.IGNORECASE)
@@ -74,6 +80,14 @@ MUE_SETTINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ncci-mue-practitioner", re.compile(r"practitioner|physician|professional", re.IGNORECASE)),
 )
 
+_MODIFIER_QUESTION = re.compile(
+    r"\b(?:which|what)\s+modifiers?\b(?!\s+indicator)"
+    r"|\bmodifiers?\s+(?:for|that|to (?:use|report|bill|show|indicate|identify)"
+    r"|used (?:for|to|when|on)|when)\b",
+    re.IGNORECASE,
+)
+"""A question asking for a modifier: Level II (HCPCS file) or Level I (our notes)."""
+
 SOURCE_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("icd10cm", re.compile(r"\bicd(?:-?10)?(?:-?cm)?\b|diagnosis code", re.IGNORECASE)),
     ("hcpcs", re.compile(r"\bhcpcs\b|level ii", re.IGNORECASE)),
@@ -84,6 +98,8 @@ SOURCE_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"\bstatute|u\.?s\.?c\b|social security act|\blaw\b|\bact\b", re.IGNORECASE),
     ),
     ("iom", re.compile(r"\bmanual\b|\biom\b|100-0\d", re.IGNORECASE)),
+    ("hcpcs-modifiers", _MODIFIER_QUESTION),
+    ("modifiers", _MODIFIER_QUESTION),
 )
 
 PROSE_SOURCES = ("iom", "ncd", "lcd", "article", "statute")
@@ -259,15 +275,35 @@ def parse(query: str) -> QueryParse:
     )
 
 
+SOURCE_NAMES: dict[str, frozenset[str]] = {
+    "statute": frozenset(tokenize("statute law act social security u.s.c usc title xviii")),
+    "iom": frozenset(tokenize("manual iom chapter publication pub")),
+    "ncd": frozenset(tokenize("ncd national coverage determination")),
+}
+"""Words that name a source: any record of that source holds them."""
+NAMING_TERMS = frozenset().union(*SOURCE_NAMES.values())
+_CITATIONS = (_SSA, _USC, _SECTION, _NCD, _CHAPTER, _PUBLICATION)
+
+
+def citation_terms(query: str) -> frozenset[str]:
+    """Terms of the places a query cites ("section 1833(b)", "NCD 240.4"): the cited text
+    rarely repeats its own number, so evidence is not asked to hold them."""
+    cited = [m.group(0) for pattern in _CITATIONS for m in pattern.finditer(query)]
+    return frozenset(tokenize(" ".join(cited)))
+
+
 QUERY_FILLER = frozenset(tokenize("code codes hcpcs cpt icd medicare"))
 _ICD_NAME = re.compile(r"\bicd-?10(?:-?cm)?\b", re.IGNORECASE)
 
 
 def content_terms(query: str) -> list[str]:
     """The query's BM25 terms without the words that only name a code system or Medicare
-    itself (every record is about Medicare; "HCPCS code" is a source hint, not content)."""
+    itself (every record is about Medicare; "HCPCS code" is a source hint, not content), or
+    only name a source ("the Social Security Act": the source hint searches it)."""
     terms = tokenize(query)
-    content = [t for t in tokenize(_ICD_NAME.sub(" ", query)) if t not in QUERY_FILLER]
+    content = [
+        t for t in tokenize(_ICD_NAME.sub(" ", query)) if t not in QUERY_FILLER | NAMING_TERMS
+    ]
     return content or terms
 
 

@@ -25,7 +25,7 @@ from medref.refs import matches
 from medref.retrieval import layout
 from medref.retrieval.bm25 import Bm25Index
 from medref.retrieval.dense import DenseIndex
-from medref.retrieval.enrich import synonym_terms
+from medref.retrieval.enrich import code_family_terms, synonym_terms
 from medref.retrieval.fusion import reciprocal_rank_fusion
 from medref.retrieval.resolve import Filters, Routed, RouteResolver
 from medref.retrieval.route import PROSE, PROSE_SOURCES, content_terms, parse
@@ -167,8 +167,12 @@ class Searcher:
         """Routes, then fused BM25 + titles + dense + source-hinted BM25, deduplicated."""
         filters = _filters(query, sources, release, date_of_service)
         mask = self.mask(filters)
+        parsed = parse(query)
         terms = content_terms(query)
         scores = self.body.score(terms)
+        if not scores.any():
+            terms = fallback_terms(query, parsed.codes)
+            scores = self.body.score(terms)
         body_rows, _ = self._top(scores, None, mask)
         title_rows, _ = self._top(self.titles.score(terms), None, mask)
         lists = [self._collapse(body_rows), self._collapse(title_rows)]
@@ -177,7 +181,6 @@ class Searcher:
         if len(dense_rows):
             lists.append(self._collapse(dense_rows))
             weights.append(LIST_WEIGHTS["dense"])
-        parsed = parse(query)
         for source in parsed.source_hints:
             hinted, _ = self._top(scores, None, mask & self._source_mask(source))
             lists.append(self._collapse(hinted))
@@ -308,6 +311,13 @@ def _filters(
     if not query.strip():
         raise InputError("the query is empty: type a question, a code or a reference")
     return Filters(tuple(sources) if sources else None, release, date_of_service)
+
+
+def fallback_terms(query: str, codes: Sequence[str]) -> list[str]:
+    """Terms for a query none of whose content words the corpus holds ("What is HCPCS code
+    E9999?"): every word, code-system names included, and the family of each named code, so
+    that the nearest records still come back (a refusal lists them as closest sources)."""
+    return tokenize(query) + code_family_terms(codes)
 
 
 def _add_unless_repeated(hits: list[Hit], hit: Hit) -> None:

@@ -33,8 +33,10 @@ _ICD_DOTTED = re.compile(r"[a-z]\d[0-9a-z]\.[0-9a-z]{1,4}")
 _SECTION = re.compile(r"\d+(?:\.\d+)+")
 _PUBLICATION = re.compile(r"\d{3}-\d{2}")
 _STATUTE = re.compile(r"\d{4}[a-z]*(?:-\d+)?")
-_MODIFIER_AFTER = re.compile(r"\bmodifiers?\s*(?:-\s*)?([0-9a-z]{2})\b")
-_MODIFIER_BEFORE = re.compile(r"\b([0-9a-z]{2})\s*(?:-\s*)?modifiers?\b")
+_QUOTE = "[\"']?"
+"""A modifier is often quoted ("modifier “-25”", folded to `"-25"` by `normalise`)."""
+_MODIFIER_AFTER = re.compile(rf"\bmodifiers?\s*{_QUOTE}\s*(?:-\s*)?([0-9a-z]{{2}})\b")
+_MODIFIER_BEFORE = re.compile(rf"\b([0-9a-z]{{2}}){_QUOTE}\s*(?:-\s*)?modifiers?\b")
 _DASH_PAIR = re.compile(r"-([0-9a-z]{2})\b")
 _CODE_BEFORE = re.compile(r"(?:^|[^0-9a-z])[0-9a-z]\d{3}[0-9a-z]$")
 _FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "‐": "-"})
@@ -115,6 +117,7 @@ def modifier_terms(text: str) -> list[str]:
         if (
             start == 0
             or text[start - 1].isspace()
+            or text[start - 1] in "\"'"
             or _CODE_BEFORE.search(text[max(0, start - 6) : start])
         ):
             found[match.start(1)] = match.group(1)

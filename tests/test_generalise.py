@@ -1,0 +1,89 @@
+"""General rules added for unseen questions: quoted modifiers, questions that seek a
+modifier by its meaning, codes the tables lack, and words that only name or cite a source."""
+
+from __future__ import annotations
+
+import pytest
+
+from medref.answer import REFUSAL, ask
+from medref.kb import KnowledgeBase
+from medref.retrieval.route import citation_terms, parse
+from medref.retrieval.search import Searcher
+from medref.retrieval.tokenize import modifier_terms, tokenize
+from medref.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("modifier “-57”", ["mod57"]),
+        ('the "-25" modifier', ["mod25"]),
+        ("append ‘-59’ to the code", ["mod59"]),
+    ],
+)
+def test_quoted_modifiers_are_recognised(text: str, expected: list[str]) -> None:
+    assert [t for t in tokenize(text) if len(t) == 5 and t.startswith("mod")] == expected
+    assert parse(text).modifiers == tuple(m[3:].upper() for m in expected)
+
+
+def test_quotes_alone_make_no_modifier() -> None:
+    assert modifier_terms('he said "no" to the "-" sign') == []
+
+
+@pytest.mark.parametrize(
+    ("question", "seeks"),
+    [
+        ("modifier for a procedure on the right side", True),
+        ("Which modifier shows a drug amount was discarded?", True),
+        ("What modifier is used when the medical policy requirements are met?", True),
+        ("What does modifier GA mean?", False),
+        ("What do the NCCI modifier indicators mean?", False),
+        ("When may modifier 25 be used?", False),
+    ],
+)
+def test_questions_seeking_a_modifier_hint_the_modifier_table(question: str, seeks: bool) -> None:
+    assert ("hcpcs-modifiers" in parse(question).source_hints) is seeks
+
+
+def test_citation_terms_are_the_cited_places_only() -> None:
+    cited = citation_terms("What is the Part B deductible under section 1833(b)?")
+    assert {"1833", "1833(b)"} <= cited
+    assert "deductibl" not in cited and "part" not in cited
+
+
+@pytest.mark.kb
+def test_unknown_code_still_returns_its_family(kb: KnowledgeBase) -> None:
+    hits = Searcher(kb).search("What is HCPCS code E9999?")
+    assert hits and hits[0].ref.startswith("HCPCS:E")
+
+
+@pytest.mark.kb
+def test_refusal_of_unknown_code_lists_closest_sources(
+    kb: KnowledgeBase, kb_settings: Settings
+) -> None:
+    settings = kb_settings.model_copy(update={"llm_base_url": None})
+    found = ask(kb, Searcher(kb), "What is HCPCS code E9999?", settings)
+    assert found.text == REFUSAL and found.closest
+
+
+@pytest.mark.kb
+def test_modifier_sought_by_meaning_is_answered_from_its_record(
+    kb: KnowledgeBase, kb_settings: Settings
+) -> None:
+    settings = kb_settings.model_copy(update={"llm_base_url": None})
+    found = ask(
+        kb, Searcher(kb), "modifier for a procedure on the right side of the body", settings
+    )
+    assert [c.ref for c in found.citations][:1] == ["MOD:RT"]
+
+
+@pytest.mark.kb
+def test_naming_the_act_does_not_block_a_statute_answer(
+    kb: KnowledgeBase, kb_settings: Settings
+) -> None:
+    settings = kb_settings.model_copy(update={"llm_base_url": None})
+    found = ask(
+        kb, Searcher(kb), "Does the Social Security Act exclude cosmetic surgery?", settings
+    )
+    assert found.answerable
+    assert any(c.ref.startswith("USC:42/1395y(a)") for c in found.citations)
