@@ -20,6 +20,7 @@ from medref.settings import Settings
 EXPECTED_SOURCES = {
     "hcpcs",
     "hcpcs-modifiers",
+    "modifiers",
     "icd10cm",
     "ncci-ptp-practitioner",
     "ncci-ptp-outpatient",

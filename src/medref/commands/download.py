@@ -33,8 +33,8 @@ def command(mirror: Path | None, names: tuple[str, ...], no_progress: bool) -> N
         for source in all_sources():
             if wanted and source.name not in wanted:
                 continue
-            if source.name == "vault":
-                continue
+            if not source.downloads():
+                continue  # our own sources (vault, modifier notes) are not downloaded
             if mirror is not None:
                 results = mirror_copy(source, mirror, root)
             else:
