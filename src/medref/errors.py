@@ -9,6 +9,8 @@ user messages at one boundary.
     ├── DownloadError          a download failed or did not match its manifest
     ├── KnowledgeBaseError     no knowledge base, or it is unreadable
     └── InputError             bad user input (a query, a code, a claim file)
+        ├── InputTooLargeError     over a size limit (the API answers 413)
+        └── NotFoundError          no such reference, page or route (the API answers 404)
 """
 
 from __future__ import annotations
@@ -62,3 +64,11 @@ class KnowledgeBaseError(MedrefError):
 
 class InputError(MedrefError):
     pass
+
+
+class InputTooLargeError(InputError):
+    """Input over a size limit (query length, claim lines); the API answers 413."""
+
+
+class NotFoundError(InputError):
+    """A reference, vault page or route that does not exist; the API answers 404."""

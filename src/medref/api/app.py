@@ -12,6 +12,7 @@ from fastapi import FastAPI
 
 from medref import __version__
 from medref.api import routes_claims, routes_codes, routes_kb, routes_search
+from medref.api.deps import Bulkhead
 from medref.api.errors import error_body, install_error_handlers
 from medref.api.guards import ApiKeyGuard, BodySizeGuard
 from medref.api.web import mount_web
@@ -50,6 +51,7 @@ def create_app(
     app = FastAPI(title="medref", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.resources = shared
+    app.state.bulkhead = Bulkhead()
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -18,8 +18,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from medref.errors import InputError, KnowledgeBaseError, MedrefError
-from medref.services import InputTooLargeError, NotFoundError
+from medref.errors import (
+    InputError,
+    InputTooLargeError,
+    KnowledgeBaseError,
+    MedrefError,
+    NotFoundError,
+)
 
 HTTP_TYPES = {
     400: "bad_request",
@@ -71,6 +76,12 @@ def validation_message(errors: Sequence[Any]) -> str:
     """Where and what, never the rejected value (it may be claim data)."""
     parts = []
     for error in errors:
+        if error.get("type") == "json_invalid":
+            detail = error.get("ctx", {}).get("error", "")
+            parts.append(
+                f"the body is not valid JSON ({detail})" if detail else "the body is not valid JSON"
+            )
+            continue
         where = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", ""))
     return "; ".join(parts) or "the request is not valid"

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Query, UploadFile
 
 from medref import services
-from medref.api.deps import Res, SettingParam
+from medref.api.deps import Heavy, Res, SettingParam
 
 router = APIRouter(prefix="/api", tags=["claims"])
 
@@ -42,6 +42,7 @@ CLAIMS_EXAMPLE = [
 @router.post("/check")
 def check(
     res: Res,
+    heavy: Heavy,
     claims: Annotated[
         list[Any],
         Body(examples=[CLAIMS_EXAMPLE], description="A JSON list of claims (docs/claims.md)."),
@@ -51,17 +52,20 @@ def check(
 ) -> dict[str, Any]:
     """Check claims against the NCCI, MUE, add-on, PFS, HCPCS, ICD-10-CM and POS tables:
     findings per claim line, and a summary naming the data releases used."""
-    return services.check_claim_list(res, claims, setting, only_problems)
+    with heavy.slot():
+        return services.check_claim_list(res, claims, setting, only_problems)
 
 
 @router.post("/check/csv")
 def check_csv(
     res: Res,
+    heavy: Heavy,
     file: Annotated[UploadFile, File(description="CSV with the docs/claims.md columns.")],
     setting: SettingParam = "practitioner",
     only_problems: OnlyProblems = False,
 ) -> dict[str, Any]:
     """The same check for an uploaded CSV claim file."""
-    return services.check_csv(
-        res, file.file, setting, only_problems, name=file.filename or "claims.csv"
-    )
+    with heavy.slot():
+        return services.check_csv(
+            res, file.file, setting, only_problems, name=file.filename or "claims.csv"
+        )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from medref import services
-from medref.api.deps import DateOfService, Res
+from medref.api.deps import DateOfService, Heavy, Res
 from medref.codes.diff import DIFF_SOURCES
 from medref.em import ELEMENT_SCALES, FAMILIES
 
@@ -18,22 +18,26 @@ router = APIRouter(prefix="/api", tags=["codes"])
 @router.get("/code/{code}")
 def code(
     res: Res,
+    heavy: Heavy,
     code: Annotated[str, Path(max_length=64, description="G0439, E11.9, 99213-25, GA, 11")],
     date_of_service: DateOfService = None,
 ) -> dict[str, Any]:
     """The `medref code` card: system, validity on the date, record, PFS, MUE, PTP, add-on."""
-    return services.code_card(res, code, date_of_service)
+    with heavy.slot():
+        return services.code_card(res, code, date_of_service)
 
 
 @router.get("/code-diff")
 def code_diff(
     res: Res,
+    heavy: Heavy,
     source: Annotated[str, Query(description=f"One of {', '.join(DIFF_SOURCES)}")],
     a: Annotated[str, Query(max_length=40, description="The older release, e.g. 2025")],
     b: Annotated[str, Query(max_length=40, description="The newer release, e.g. 2026-04")],
 ) -> dict[str, Any]:
     """Codes added, deleted and changed from release `a` to release `b`."""
-    return services.code_diff(res, source, a, b)
+    with heavy.slot():
+        return services.code_diff(res, source, a, b)
 
 
 def _scale(element: str) -> str:

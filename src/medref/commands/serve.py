@@ -14,7 +14,7 @@ from medref.commands.options import load_settings
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Worker processes; each loads its own indexes (about 1 GB each).",
+    help="Worker processes; each loads its own indexes and claim tables (0.5 GB or more).",
 )
 def command(host: str | None, port: int | None, workers: int) -> None:
     """Serve the REST API and the web app.

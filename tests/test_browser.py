@@ -1,0 +1,235 @@
+"""The web app in headless Chromium (Debian's chromium + chromedriver, driven by Selenium)
+against the app served by uvicorn on 127.0.0.1: each page's main flow, with screenshots in
+artifacts/screenshots/. Skipped only when Chromium cannot be installed."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from medref.api.app import create_app
+from medref.kb import KnowledgeBase
+from medref.services import Resources
+from medref.settings import Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.kb]
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,1000",
+)
+WAIT = 60
+
+
+def chromium_paths() -> tuple[str, str]:
+    """Debian's chromium and chromedriver, installed with apt-get when absent (as
+    `make browser-deps` does); skips the module when that is not possible."""
+    found = shutil.which("chromium"), shutil.which("chromedriver")
+    if None in found and shutil.which("apt-get"):
+        for command in (
+            ["apt-get", "update", "-qq"],
+            ["apt-get", "install", "-y", "-qq", "chromium", "chromium-driver"],
+        ):
+            subprocess.run(command, capture_output=True, timeout=900, check=False)
+        found = shutil.which("chromium"), shutil.which("chromedriver")
+    browser, driver = found
+    if browser is None or driver is None:
+        pytest.skip("chromium and chromedriver are not installed and could not be installed")
+    return browser, driver
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def base_url(kb: KnowledgeBase, kb_settings: Settings) -> Iterator[str]:
+    """The app served by uvicorn in a background thread."""
+    resources = Resources(kb_settings)
+    config = uvicorn.Config(
+        create_app(kb_settings, resources),
+        host="127.0.0.1",
+        port=free_port(),
+        log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{config.port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def downloads(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("downloads")
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory, downloads: Path) -> Iterator[WebDriver]:
+    binary, driver_path = chromium_paths()
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in FLAGS:
+        options.add_argument(flag)
+    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_experimental_option(
+        "prefs",
+        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
+    )
+    driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def visible(driver: WebDriver, css: str, timeout: float = WAIT) -> WebElement:
+    found: WebElement = WebDriverWait(driver, timeout).until(
+        ec.visibility_of_element_located((By.CSS_SELECTOR, css))
+    )
+    return found
+
+
+def shot(driver: WebDriver, name: str) -> None:
+    driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def no_errors(driver: WebDriver) -> None:
+    assert not driver.find_elements(By.CSS_SELECTOR, ".error"), driver.find_element(
+        By.CSS_SELECTOR, ".error"
+    ).text
+
+
+def test_search_ask_and_open_a_citation(browser: WebDriver, base_url: str) -> None:
+    question = "What is the global period for major surgery?"
+    browser.get(f"{base_url}/#/search?q={quote(question)}")
+    visible(browser, ".hit")
+    first = visible(browser, "ol.citations button.ref")
+    no_errors(browser)
+    shot(browser, "search-ask")
+    quote_text = first.get_attribute("data-quote")
+    first.click()
+    mark = visible(browser, "#passage-body mark#quoted")
+    assert mark.text.split() == (quote_text or "").split()
+    assert browser.find_element(By.ID, "passage").get_attribute("open") is not None
+    shot(browser, "citation-passage")
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+    WebDriverWait(browser, WAIT).until_not(
+        lambda d: d.find_element(By.ID, "passage").get_attribute("open")
+    )
+    browser.find_element(By.CSS_SELECTOR, ".hit button.ref").click()
+    term = visible(browser, "#passage-body mark")
+    assert term.text.lower() in {"global", "period", "major", "surgery"}
+
+
+def test_code_card(browser: WebDriver, base_url: str) -> None:
+    browser.get(f"{base_url}/#/code/G0439")
+    card = visible(browser, "#code-card")
+    assert "G0439" in card.text and "hcpcs-level-2" in card.text
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text.lower() == "valid"
+    assert "HCPCS:G0439" in card.text
+    shot(browser, "code-g0439")
+
+
+def test_claim_check_with_the_example(browser: WebDriver, base_url: str, downloads: Path) -> None:
+    browser.get(f"{base_url}/#/check")
+    download = visible(browser, "#download")
+    assert not download.is_enabled()
+    browser.find_element(By.ID, "example").click()
+    WebDriverWait(browser, WAIT).until(
+        lambda d: "EX-1001" in str(d.find_element(By.ID, "claims").get_property("value"))
+    )
+    browser.find_element(By.ID, "check-button").click()
+    summary = visible(browser, "#summary")
+    assert "4 claims" in summary.text
+    claims = browser.find_elements(By.CSS_SELECTOR, "section.claim")
+    assert len(claims) == 4
+    assert browser.find_elements(By.CSS_SELECTOR, "table.findings .badge.fail")
+    assert download.is_enabled()
+    shot(browser, "claim-check")
+    download.click()
+    target = downloads / "findings.csv"
+    WebDriverWait(browser, WAIT).until(lambda _: target.exists() and target.stat().st_size > 0)
+    assert target.read_text().startswith("claim_id,line,rule,status,message,ref,vintage")
+
+
+def test_em_calculator(browser: WebDriver, base_url: str) -> None:
+    browser.get(f"{base_url}/#/em")
+    visible(browser, "#em-form")
+    Select(browser.find_element(By.ID, "patient")).select_by_visible_text("established")
+    Select(browser.find_element(By.ID, "problems")).select_by_visible_text("moderate")
+    Select(browser.find_element(By.ID, "data")).select_by_visible_text("limited")
+    Select(browser.find_element(By.ID, "risk")).select_by_visible_text("moderate")
+    browser.find_element(By.ID, "em-button").click()
+    card = visible(browser, "#em-card")
+    assert card.find_element(By.CSS_SELECTOR, ".big").text == "99214"
+    shot(browser, "em-level")
+
+
+def test_sources_table(browser: WebDriver, base_url: str, kb: KnowledgeBase) -> None:
+    browser.get(f"{base_url}/#/sources")
+    table = visible(browser, "#sources")
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == len(kb.releases())
+    assert "built" in browser.find_element(By.ID, "sources-table").text
+    shot(browser, "sources")
+
+
+def test_vault_page_with_backlinks(browser: WebDriver, base_url: str) -> None:
+    browser.get(f"{base_url}/#/vault/cpt-codes")
+    visible(browser, "#vault-page h1")
+    backlinks = visible(browser, "#backlinks").find_elements(By.CSS_SELECTOR, "li a")
+    assert backlinks
+    shot(browser, "vault-cpt-codes")
+    backlinks[0].click()
+    WebDriverWait(browser, WAIT).until(lambda d: "cpt-codes" not in d.current_url)
+    visible(browser, "#vault-page h1")
+
+
+def test_keyboard_navigation(browser: WebDriver, base_url: str) -> None:
+    browser.get(f"{base_url}/#/sources")
+    visible(browser, "#sources")
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys("g", "c")
+    visible(browser, "#code-input")
+    browser.find_element(By.TAG_NAME, "h1").click()
+    browser.find_element(By.TAG_NAME, "body").send_keys("/")
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.switch_to.active_element.get_attribute("id") == "q"
+    )
