@@ -87,6 +87,7 @@ def test_icd_header_lists_children(kb_settings: Settings, cms_dir: Path) -> None
     )
     assert sorted(card["icd"]["children"]) == expected
     assert "not billable" in card["validity"]
+    assert card["billable"] is False and card["children"] == card["icd"]["children"]
 
 
 def hcpcs_added_recently(cms_dir: Path) -> tuple[str, date]:

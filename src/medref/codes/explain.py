@@ -80,6 +80,10 @@ class CodeCard:
 
     def to_dict(self) -> dict[str, Any]:
         plain: dict[str, Any] = _plain(asdict(self))
+        if self.icd:
+            # the two facts asked of a diagnosis code first, also at the top level
+            plain["billable"] = self.icd.get("billable")
+            plain["children"] = self.icd.get("children", [])
         return plain
 
 
