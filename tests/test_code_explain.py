@@ -230,3 +230,11 @@ def test_cli_errors_are_one_line(kb_settings: Settings) -> None:
 def test_help_ends_with_an_example() -> None:
     output = CliRunner().invoke(cli, ["code", "--help"]).output
     assert "Example: medref code G0439" in " ".join(output.split()[-16:])
+
+
+def test_bench_code_times_every_sample_code(kb_settings: Settings) -> None:
+    env = {"MEDREF_HOME": str(kb_settings.home), "MEDREF_SOURCES": str(kb_settings.sources)}
+    result = CliRunner().invoke(cli, ["bench", "code", "--repeat", "1", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["overall"]["lookups"] == len(report["by_code"]) == 17

@@ -66,3 +66,80 @@ def report_text(report: BenchReport) -> str:
             + ("yes" if report.same_findings else "NO"),
         ]
     )
+
+
+CODE_SAMPLE = (
+    "G0439",
+    "E0601",
+    "J1100",
+    "99213",
+    "99215",
+    "93000",
+    "20610",
+    "27447",
+    "0042T",
+    "E11.9",
+    "E11",
+    "I10",
+    "S72.001A",
+    "25",
+    "59",
+    "GA",
+    "11",
+)
+
+
+@command.command("code")
+@click.option("--repeat", default=50, show_default=True, help="Timed lookups per code.")
+@json_option
+def code(repeat: int, as_json: bool) -> None:
+    """Code lookups: warm latency of `medref code` (the code card) per code, in milliseconds.
+
+    Each code is looked up once untimed, then `--repeat` times; the knowledge base stays
+    open as it does in the API.
+
+    Example: medref bench code --repeat 50
+    """
+    import statistics
+    import time
+
+    from medref.codes.explain import explain
+
+    kb = open_kb()
+    rows = []
+    every: list[float] = []
+    for raw in CODE_SAMPLE:
+        explain(kb, raw)
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            explain(kb, raw)
+            times.append((time.perf_counter() - started) * 1000)
+        times.sort()
+        every += times
+        rows.append(
+            {
+                "code": raw,
+                "p50_ms": round(statistics.median(times), 3),
+                "p95_ms": round(times[int(0.95 * (len(times) - 1))], 3),
+                "max_ms": round(times[-1], 3),
+            }
+        )
+    every.sort()
+    overall = {
+        "p50_ms": round(statistics.median(every), 3),
+        "p95_ms": round(every[int(0.95 * (len(every) - 1))], 3),
+        "lookups": len(every),
+    }
+    if as_json:
+        echo_json({"overall": overall, "by_code": rows})
+        return
+    for row in rows:
+        click.echo(
+            f"{row['code']:<10} p50 {row['p50_ms']:>8.3f} ms  p95 {row['p95_ms']:>8.3f} ms"
+            f"  max {row['max_ms']:>8.3f} ms"
+        )
+    click.echo(
+        f"overall    p50 {overall['p50_ms']:>8.3f} ms  p95 {overall['p95_ms']:>8.3f} ms "
+        f"({overall['lookups']} lookups)"
+    )
