@@ -13,6 +13,7 @@ from medref.retrieval.route import (
     ssa_to_usc,
     targets,
 )
+from medref.retrieval.tokenize import tokenize
 
 
 def refs_of(query: str) -> list[tuple[str, ...]]:
@@ -150,3 +151,26 @@ def test_icd_forms() -> None:
 def test_content_terms_drop_code_system_words() -> None:
     assert content_terms("ICD-10-CM code for type 2 diabetes") == ["typ", "2", "diabet"]
     assert content_terms("HCPCS code") == ["hcpc", "cod"]
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("How does the statute define a physician?", ("physician",)),
+        ("Who qualifies as a physician assistant under the law?", ("physician", "assistant")),
+        ("What is the meaning of hospital in section 1861(e)?", ("hospital",)),
+        ("What is the Part B deductible under section 1833(b)?", ()),
+        ("What percentage of charges does Part B pay?", ()),
+    ],
+)
+def test_definition_questions_name_their_term(query: str, terms: tuple[str, ...]) -> None:
+    assert parse(query).defines == tuple(t for term in terms for t in tokenize(term))
+
+
+def test_definition_questions_target_defining_headings() -> None:
+    found = [t for t in targets(parse("How does the act define hospital?")) if t.codes]
+    assert [(t.kind, t.codes, t.strong) for t in found] == [
+        ("definition", tuple(tokenize("hospital")), True)
+    ]
+    weak = [t for t in targets(parse("How does Medicare define hospital?")) if t.codes]
+    assert [(t.kind, t.strong) for t in weak] == [("definition", False)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from medref.errors import InputError
 from medref.kb import KnowledgeBase
-from medref.retrieval.search import Searcher
+from medref.retrieval.search import Hit, Searcher, specific_first
 from medref.retrieval.snippet import snippet
 from medref.retrieval.tokenize import tokenize
 
@@ -123,3 +125,48 @@ def test_snippet_centres_on_query_terms() -> None:
     )
     piece = snippet(text, tokenize("ABN retention"))
     assert "retention" in piece and piece.startswith("…") and len(piece) <= 260
+
+
+@pytest.mark.parametrize(
+    ("query", "ref"),
+    [
+        ("How does the law define physician?", "USC:42/1395x(r)"),
+        (
+            "How does the statute define medical and other health services?",
+            "USC:42/1395x(s)",
+        ),
+    ],
+)
+def test_definition_questions_reach_the_defining_subsection(
+    searcher: Searcher, query: str, ref: str
+) -> None:
+    assert searcher.search(query, k=3)[0].ref == ref
+
+
+def _statute_hit(ref: str, score: float) -> Hit:
+    return Hit(ref, "statute", "2022", ref, "", score, None, None, "", "fused")
+
+
+def test_a_statute_descendant_swaps_with_its_ancestor_ranked_above() -> None:
+    hits = [
+        _statute_hit("USC:42/1395y(a)", 0.5),
+        _statute_hit("USC:42/1395l(a)", 0.4),
+        _statute_hit("USC:42/1395y(a)(13)", 0.3),
+        _statute_hit("USC:42/1395y(a)(13)(C)", 0.2),
+    ]
+    ranked = specific_first(hits)
+    assert [h.ref for h in ranked] == [
+        "USC:42/1395y(a)(13)",
+        "USC:42/1395l(a)",
+        "USC:42/1395y(a)",
+        "USC:42/1395y(a)(13)(C)",
+    ]
+    assert [h.score for h in ranked] == [0.5, 0.4, 0.3, 0.2]
+
+
+def test_other_sources_keep_their_order() -> None:
+    hits = [
+        replace(_statute_hit("IOM:100-04/12/40", 0.5), source="iom"),
+        replace(_statute_hit("IOM:100-04/12/40.1", 0.4), source="iom"),
+    ]
+    assert specific_first(hits) == hits

@@ -14,10 +14,12 @@ from medref.kb import KnowledgeBase
 from medref.kb.store import PtpRow, ptp_record
 from medref.retrieval.layout import ChunkTable
 from medref.retrieval.route import QueryParse, Target, targets
+from medref.retrieval.tokenize import tokenize
 
 Rows = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 PTP_SOURCES = ("ncci-ptp-practitioner", "ncci-ptp-outpatient")
+DEFINITIONS_WORD = tokenize("definitions")[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,29 @@ class RouteResolver:
         self.kb = kb
         self.table = table
         self.release_sources = np.array([source for source, _ in table.releases])
+        self._defined: dict[frozenset[str], list[str]] | None = None
+
+    def defined_terms(self) -> dict[frozenset[str], list[str]]:
+        """Heading terms -> statute subsections that define them: the subsections of a
+        section headed "Definitions" (1395x(r) "Physician"). Read once, on first use."""
+        if self._defined is None:
+            defined: dict[frozenset[str], list[str]] = {}
+            sections = self.kb.conn.execute(
+                "SELECT DISTINCT ref, json_extract(data, '$.heading') FROM records "
+                "WHERE source = 'statute' AND kind = 'section'"
+            ).fetchall()
+            parents = [ref for ref, heading in sections if DEFINITIONS_WORD in tokenize(heading)]
+            if parents:
+                for ref, heading in self.kb.conn.execute(
+                    "SELECT DISTINCT ref, json_extract(data, '$.heading') FROM records "
+                    f"WHERE source = 'statute' AND parent IN ({','.join('?' * len(parents))})",
+                    parents,
+                ):
+                    terms = frozenset(tokenize(heading or ""))
+                    if terms:
+                        defined.setdefault(terms, []).append(ref)
+            self._defined = defined
+        return self._defined
 
     def _rows_for(self, refs: Iterable[str]) -> Rows:
         refs = list(refs)
@@ -81,6 +106,8 @@ class RouteResolver:
                 if len(rows):
                     return rows
             return np.zeros(0, dtype=np.int64)
+        if target.kind == "definition":
+            return self._rows_for(self.defined_terms().get(frozenset(target.codes), []))
         if target.kind == "usc":
             for ref in _usc_ancestry(target.refs[0]):
                 rows = self._rows_for([ref])

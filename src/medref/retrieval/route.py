@@ -194,6 +194,11 @@ class QueryParse:
     """Sources the question names, or `prose` for a question about a rule, not a code."""
     lookup: bool = False
     """The question is about an entity itself (what it is or means), not a rule using it."""
+    defines: tuple[str, ...] = ()
+    """Terms of the noun phrase a definitional question asks about ("Who counts as a
+    physician?" -> `physician`), empty for other questions. The statute subsection defining
+    it is routed strongly when the question names the statute, else weakly (the manuals
+    define many of the same terms)."""
 
 
 def _unique(items: list[str]) -> tuple[str, ...]:
@@ -272,6 +277,7 @@ def parse(query: str) -> QueryParse:
         mue_sources=tuple(name for name, pattern in MUE_SETTINGS if pattern.search(query)),
         source_hints=tuple(hints),
         lookup=lookup,
+        defines=definition_terms(query),
     )
 
 
@@ -305,6 +311,33 @@ def content_terms(query: str) -> list[str]:
         t for t in tokenize(_ICD_NAME.sub(" ", query)) if t not in QUERY_FILLER | NAMING_TERMS
     ]
     return content or terms
+
+
+_DEFINITION = re.compile(
+    r"\bdefin(?:e|es|ed|ing|ition|itions)\b|\bmeaning of\b|\bwhat does\b.+\bmean\b"
+    r"|\bwho\s+(?:counts|qualifies|is considered)\s+as\b|\b(?:who|what)\s+(?:is|are)\s+an?\b",
+    re.IGNORECASE,
+)
+"""How a question asks what a term means: "how does the statute define X", "who counts as
+X", "what is a X", "the meaning of X"."""
+DEFINITION_FILLER = frozenset(
+    tokenize(
+        "define defined definition definitions mean means meaning term word count counts "
+        "qualify qualifies considered say says"
+    )
+)
+"""Words of the definitional phrasing itself, not of the term asked about."""
+
+
+def definition_terms(query: str) -> tuple[str, ...]:
+    """Terms of the noun phrase a definitional question asks about; empty when the question
+    does not ask what something means or names nothing besides its phrasing and citations."""
+    if not _DEFINITION.search(query):
+        return ()
+    cited = citation_terms(query)
+    return _unique(
+        [t for t in content_terms(query) if t not in DEFINITION_FILLER | cited | NAMING_TERMS]
+    )
 
 
 def icd_forms(code: str) -> tuple[str, ...]:
@@ -372,4 +405,7 @@ def targets(parsed: QueryParse) -> list[Target]:
             found.append(Target(prefix="IOM:", codes=(cite.section,), kind="iom-section"))
     for section in parsed.usc:
         found.append(Target(refs=(f"USC:42/{section}",), kind="usc"))
+    if parsed.defines:
+        strong = "statute" in parsed.source_hints
+        found.append(Target(codes=parsed.defines, strong=strong, kind="definition"))
     return found

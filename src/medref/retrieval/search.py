@@ -164,7 +164,8 @@ class Searcher:
         release: str | None = None,
         date_of_service: date | None = None,
     ) -> list[Hit]:
-        """Routes, then fused BM25 + titles + dense + source-hinted BM25, deduplicated."""
+        """Routes, then fused BM25 + titles + dense + source-hinted BM25, deduplicated; for a
+        question naming the statute, statute descendants ahead of their ancestors."""
         filters = _filters(query, sources, release, date_of_service)
         mask = self.mask(filters)
         parsed = parse(query)
@@ -199,7 +200,8 @@ class Searcher:
         ]
         fused = self._heading_rerank(fused, row_of, terms)
         routed = self.routes.route(parsed, filters, mask, scores)
-        return self._assemble(routed, fused, row_of, terms, k)
+        hits = self._assemble(routed, fused, row_of, terms, k)
+        return specific_first(hits) if "statute" in parsed.source_hints else hits
 
     def _assemble(
         self,
@@ -333,6 +335,40 @@ def _add_unless_repeated(hits: list[Hit], hit: Hit) -> None:
         if matches(kept.ref, hit.ref):
             return
     hits.append(hit)
+
+
+SPECIFIC_FIRST_SOURCES = frozenset({"statute"})
+"""Sources whose records hold their descendants' text: a statute section or subsection
+matches wherever any of its paragraphs does, so the paragraph found is the better hit."""
+
+
+def specific_first(hits: list[Hit]) -> list[Hit]:
+    """Swap a statute hit with its best-ranked descendant below it ("prefer 1395y(a)(13)
+    over 1395y(a) when both match"). A swap, not a move, leaves every other hit at its
+    rank; one level only: a swapped pair is not swapped again. A routed hit is the
+    reference the question named and stays. Applied to questions that name the statute:
+    elsewhere a statute hit is context, and its broader text reads better."""
+    ordered = list(hits)
+    settled: set[str] = set()
+    for position, hit in enumerate(ordered):
+        if hit.source not in SPECIFIC_FIRST_SOURCES or hit.via == "route" or hit.ref in settled:
+            continue
+        later = next(
+            (
+                i
+                for i in range(position + 1, len(ordered))
+                if ordered[i].source == hit.source
+                and ordered[i].ref != hit.ref
+                and matches(ordered[i].ref, hit.ref)
+            ),
+            None,
+        )
+        if later is not None:
+            descendant = ordered[later]
+            ordered[position] = replace(descendant, score=hit.score, via=hit.via)
+            ordered[later] = replace(hit, score=descendant.score, via=descendant.via)
+            settled.update({hit.ref, descendant.ref})
+    return ordered
 
 
 @functools.lru_cache(maxsize=1 << 16)
