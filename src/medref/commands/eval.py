@@ -40,6 +40,10 @@ def _table(report: dict[str, Any]) -> list[str]:
     rows += [(f"  {name}", values) for name, values in report["by_category"].items()]
     for name, values in report.get("baselines", {}).items():
         rows.append((f"baseline {name}", values))
+    if "without" in report:
+        left_out = report["without"]
+        rows.append((f"without {'+'.join(left_out['sources'])}", left_out["overall"]))
+        rows.append(("  effect of having it", left_out["effect"]))
     header = f"{'':<24}" + "".join(f"{c:>10}" for c in COLUMNS)
     lines = [header]
     for label, values in rows:
@@ -55,19 +59,31 @@ def _table(report: dict[str, Any]) -> list[str]:
 
 @click.command(
     "eval",
-    epilog="Example: medref eval ../shared/eval/dev.jsonl; medref eval questions.jsonl --json",
+    epilog="Example: medref eval ../shared/eval/dev.jsonl --without vault; "
+    "medref eval questions.jsonl --json",
 )
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--no-baselines", is_flag=True, help="Skip the BM25-only and dense-only runs.")
 @click.option("--answers", is_flag=True, help="Also score answers (needs medref.answer).")
+@click.option(
+    "--without",
+    "without",
+    multiple=True,
+    help="Also rank with this source left out (repeatable), and report its effect, "
+    "e.g. --without vault.",
+)
 @json_option
-def command(questions: Path, no_baselines: bool, answers: bool, as_json: bool) -> None:
+def command(
+    questions: Path, no_baselines: bool, answers: bool, without: tuple[str, ...], as_json: bool
+) -> None:
     """Evaluate retrieval on a question set (eval/FORMAT.md): hit@k, recall@10, MRR@10,
     nDCG@10 per category and overall, warm latency p50/p95, and baselines."""
     settings = load_settings()
     searcher = Searcher(KnowledgeBase.open(settings), dense=settings.embeddings)
     answerer = load_answerer(searcher) if answers else None
-    report = evaluate(load_questions(questions), searcher, answerer, baselines=not no_baselines)
+    report = evaluate(
+        load_questions(questions), searcher, answerer, baselines=not no_baselines, without=without
+    )
     if as_json:
         echo_json(report)
         return

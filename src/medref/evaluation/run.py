@@ -121,9 +121,12 @@ def evaluate(
     answerer: Answerer | None = None,
     *,
     baselines: bool = True,
+    without: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The report: `overall`, `by_category`, `baselines` (bm25, dense), `misses` (questions
-    with no relevant reference in the top 10), and the answerer's metrics under `answers`."""
+    with no relevant reference in the top 10), the answerer's metrics under `answers`, and
+    under `without` the same ranking with the named sources left out of every result list,
+    with each metric's change (`effect` = overall minus without: what those sources add)."""
     results = run_ranking(questions, lambda q, k: searcher.search(q, k))
     report: dict[str, Any] = {
         "overall": summarise(results),
@@ -142,6 +145,31 @@ def evaluate(
         for r in results
         if r.scores["hit@10"] == 0
     ]
+    if without:
+        report["without"] = effect_of_leaving_out(questions, searcher, without, report["overall"])
     if answerer is not None:
         report["answers"] = answerer.evaluate(questions, searcher)
     return report
+
+
+def effect_of_leaving_out(
+    questions: Sequence[Question],
+    searcher: Searcher,
+    left_out: Sequence[str],
+    overall: dict[str, Any],
+) -> dict[str, Any]:
+    """Ranking with `left_out` sources filtered from every list (the vault, say), and the
+    effect of having them: overall minus this, per metric."""
+    loaded = sorted({info.source for info in searcher.kb.releases()})
+    unknown = sorted(set(left_out) - set(loaded))
+    if unknown:
+        raise InputError(
+            f"--without {', '.join(unknown)}: not loaded (loaded: {', '.join(loaded)})"
+        )
+    kept = tuple(name for name in loaded if name not in left_out)
+    summary = summarise(run_ranking(questions, lambda q, k: searcher.search(q, k, sources=kept)))
+    return {
+        "sources": list(left_out),
+        "overall": summary,
+        "effect": {name: round(overall[name] - summary[name], 4) for name in METRICS},
+    }
