@@ -3,7 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-MEDREF_SOURCES ?= ../shared/cms
+# the mirror beside the repository when there is one; otherwise the download cache
+MEDREF_SOURCES ?= $(if $(wildcard ../shared/cms),../shared/cms,)
 export MEDREF_SOURCES
 
 .PHONY: install run build test lint types pytest browser-deps bench clean

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20_000_000
     max_query_chars: int = 2_000
 
+    @field_validator("sources", "cpt_descriptors", "llm_base_url", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`MEDREF_SOURCES=` (empty) means unset, as in a Makefile default."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("home", "sources", "vault", "cpt_descriptors", mode="after")
     @classmethod
     def _expand(cls, value: Path | None) -> Path | None:
