@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from medref.answer.guard import is_instruction
-from medref.answer.text import Span, numbers, question_terms, sentence_spans, terms
+from medref.answer.text import MAX_SPAN, Span, numbers, question_terms, sentence_spans, terms
 from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
 from medref.records import Record
@@ -59,8 +59,9 @@ DERIVATIONS = (
 """Endings (as the stemmer leaves them) that make one word of another."""
 MIN_ROOT = 4
 MODIFIER_TERM = re.compile(r"mod[0-9a-z]{2}")
-"""The tokenizer's `mod25` terms: sentences write the modifier many ways ("modifier “-25”"),
-so the bare `25` term, which the question also has, carries it."""
+"""The tokenizer's `mod25` terms: the question's bare `25` term stands for the modifier, and
+a sentence holds it only as a modifier (any way it is written: "modifier “-25”", "the -25
+modifier"), not as "25 percent"."""
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -98,7 +99,7 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (  # what does X mean / how is X defined -> a definition
         re.compile(
             r"\bwhat (?:does|do|is|are)\b[^?]*\b(?:mean|means|indicate|stand for|signify|"
-            r"represent)\b|\bdefin(?:e|es|ed|ition)\b",
+            r"represent)\b|\bdefin(?:e|es|ed|ition)\b|\b(?:counts?|qualif(?:y|ies)) as\b",
             re.IGNORECASE,
         ),
         re.compile(
@@ -141,6 +142,19 @@ ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         ),
     ),
 )
+LIST_QUESTION = re.compile(
+    r"\bwhat\b[^?]*\b(?:includ(?:e|es|ed)|components?|consists?|comprises?|contents?)\b",
+    re.IGNORECASE,
+)
+"""What is included / what does X include: the answer is the list of the components."""
+LIST_SHAPE = re.compile(r"[•▪◦](?s:.*)[•▪◦]|\(1\)(?s:.*)\(2\)")
+"""A quote holding two items of a list."""
+BULLETS = "•▪◦"
+EXCLUSION = re.compile(r"\bnot\s+(?:be\s+)?includ|\bexclu", re.IGNORECASE)
+LEAD_IN = re.compile(r"\bfollowing\b|\bbelow\b|:\s*$", re.IGNORECASE)
+"""Words that introduce a list ("the services listed below", "the following:")."""
+LEAD_IN_CHARS = 300
+"""How far before a list's first item its lead-in is read when no item names one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +251,8 @@ class QuestionProfile:
     forms: dict[str, frozenset[str]]
     value: re.Pattern[str] | None
     question_numbers: frozenset[str]
+    excluding: bool = False
+    """The question asks what is excluded, not included."""
 
     @property
     def total(self) -> float:
@@ -257,19 +273,51 @@ class QuestionProfile:
                 return True
         return False
 
+    def list_agrees(self, text: str, start: int) -> bool:
+        """A list answers a list question only when its lead-in includes or excludes as
+        the question does ("services not included" do not answer "what is included")."""
+        if self.value is not LIST_SHAPE:
+            return True
+        return (EXCLUSION.search(list_lead_in(text, start)) is not None) == self.excluding
+
 
 def profile(
     question: str, weights: TermWeights, ignore: frozenset[str] = frozenset()
 ) -> QuestionProfile:
     """The question's terms (less `ignore`), their forms and weights, and the value asked for."""
-    wanted = [
-        t for t in question_terms(question) if not MODIFIER_TERM.fullmatch(t) and t not in ignore
-    ]
-    forms = {term: frozenset({term, *weights.related_words(term)}) for term in wanted}
+    asked = question_terms(question)
+    wanted = [t for t in asked if not MODIFIER_TERM.fullmatch(t) and t not in ignore]
+    forms = {
+        term: frozenset({f"mod{term}"})
+        if f"mod{term}" in asked
+        else frozenset({term, *weights.related_words(term)})
+        for term in wanted
+    }
     value = next((shape for cue, shape in ANSWER_TYPES if cue.search(question)), None)
+    if value is None and LIST_QUESTION.search(question):
+        value = LIST_SHAPE
     return QuestionProfile(
-        {t: weights.weight(t) for t in wanted}, forms, value, frozenset(numbers(question))
+        {t: weights.weight(t) for t in wanted},
+        forms,
+        value,
+        frozenset(numbers(question)),
+        excluding=EXCLUSION.search(question) is not None,
     )
+
+
+def list_lead_in(text: str, start: int) -> str:
+    """The words before the list the quote at `start` belongs to: back from the quote's
+    first bullet over the items before it (each within MAX_SPAN of the next) to the stretch
+    that introduces the list."""
+    first = min((i for i in (text.find(b, start) for b in BULLETS) if i >= 0), default=start)
+    while True:
+        window = max(0, first - MAX_SPAN)
+        previous = max(text.rfind(bullet, window, first) for bullet in BULLETS)
+        if previous < 0:
+            return text[max(0, first - LEAD_IN_CHARS) : first]
+        if LEAD_IN.search(text, previous + 1, first):
+            return text[previous + 1 : first]
+        first = previous
 
 
 CODE_PREFIXES = frozenset({"HCPCS", "CPT", "MOD", "ICD10CM", "POS", "PFS", "MUE", "AOC", "PTP"})
@@ -359,7 +407,7 @@ def gather(
                 + HEADING_WEIGHT * heading
                 + RANK_WEIGHT / (1 + rank)
             )
-            if wanted.gives_value(quote):
+            if wanted.gives_value(quote) and wanted.list_agrees(record.text, window.start):
                 score += ANSWER_TYPE_BONUS
             score -= LENGTH_PENALTY * len(quote) / MAX_WINDOW
             evidence = Evidence(

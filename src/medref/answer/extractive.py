@@ -127,10 +127,11 @@ def code_answer(
     )
 
 
-def choose(evidence: Sequence[Evidence]) -> list[Evidence]:
+def choose(evidence: Sequence[Evidence], named: Sequence[str] = ()) -> list[Evidence]:
     """The best sentence and the few close to it: from its own record when nearly as good,
     from another record only when almost as good and as complete (every extra citation must
-    earn its place)."""
+    earn its place). A further sentence naming codes the question does not (a worked
+    example: "45378 - $255.40 ...") is about those codes, not the question."""
     if not evidence:
         return []
     best = evidence[0]
@@ -144,6 +145,8 @@ def choose(evidence: Sequence[Evidence]) -> list[Evidence]:
         if not same and item.coverage < best.coverage:
             continue  # another source must cover the question at least as fully
         if item.coverage < refusal.MIN_COVERAGE or any(overlaps(item, o) for o in chosen):
+            continue
+        if not set(code_tokens(item.quote)) <= set(named):
             continue
         if sum(o.ref == item.ref for o in chosen) >= MAX_PER_RECORD:
             continue
@@ -192,7 +195,7 @@ def prose_answer(
         return refusal.refuse(
             question, hits, f"no retrieved sentence holds enough of the question (best: {found})"
         )
-    chosen = choose(official_first(evidence))
+    chosen = choose(official_first(evidence), named)
     dropped = []
     kept = []
     for item in chosen:

@@ -42,6 +42,9 @@ _LEADING_NOISE = re.compile(
     r"^(?:\(Rev\.[^)]*\)\s*|(?:[A-Z]{1,3}\d?-[\d.\-]+(?:\.[A-Z])?,?\s+)+|#+\s*|[•*-]\s+)+"
 )
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+_FRAMING = re.compile(r"\b(?:counts?|qualif(?:y|ies))\s+as\b", re.IGNORECASE)
+"""Framing verbs: "who counts as a physician" asks what "physician" means, and the
+statute's definition never says "counts"."""
 _NUMBER = re.compile(r"(?<![A-Za-z0-9])\d+(?:[.,]\d+)*(?![A-Za-z0-9])")
 
 CODE_PATTERNS = (
@@ -132,7 +135,7 @@ def terms(text: str) -> list[str]:
 def question_terms(question: str) -> list[str]:
     """The question's distinct content terms, question words left out."""
     seen: dict[str, None] = {}
-    for term in tokenize(_POSSESSIVE.sub("", question)):
+    for term in tokenize(_FRAMING.sub(" as", _POSSESSIVE.sub("", question))):
         if term not in QUESTION_WORDS:
             seen.setdefault(term, None)
     return list(seen)

@@ -1,0 +1,114 @@
+"""General evidence rules: framing verbs ("counts as") are not subject words and ask for a
+definition, a list question prefers a list whose lead-in includes or excludes as it does, a
+modifier's number counts only as that modifier, and a further sentence naming codes the
+question does not is a worked example, not an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from medref.answer import Answer, ask
+from medref.answer.evidence import (
+    ANSWER_TYPES,
+    LIST_SHAPE,
+    QuestionProfile,
+    TermWeights,
+    list_lead_in,
+    profile,
+)
+from medref.answer.extractive import choose
+from medref.answer.text import question_terms, terms
+from medref.answer.types import Evidence
+from medref.kb import KnowledgeBase
+from medref.retrieval.search import Searcher
+from medref.settings import Settings
+
+AskFn = Callable[[str], Answer]
+DEFINITION = ANSWER_TYPES[3][1]
+
+INCLUDED = (
+    "A. Components. The approved amount includes payment for the following services. "
+    "• Preoperative visits - the day before surgery; • Supplies - except for exclusions; "
+    "• Postoperative visits - follow-up visits."
+)
+EXCLUDED = (
+    "B. Services not included. The amount does not include the services listed below. "
+    "• The initial evaluation by the surgeon; • Visits unrelated to the diagnosis."
+)
+
+
+def evidence(ref: str, quote: str, offset: int, score: float) -> Evidence:
+    return Evidence(ref, "iom", "r1", ref, quote, offset, score, 1.0, 0)
+
+
+@pytest.mark.parametrize(
+    "question", ["Who counts as a physician?", "Who qualifies as a physician?"]
+)
+def test_framing_verbs_are_not_subject_terms(question: str) -> None:
+    found = question_terms(question)
+    assert "physician" in found
+    assert not {"count", "qualifi", "qualify"} & set(found)
+
+
+def test_list_lead_in_reads_back_to_the_first_item() -> None:
+    text = INCLUDED + " " + EXCLUDED
+    last_item = text.index("• Visits unrelated")
+    assert "does not include" in list_lead_in(text, last_item)
+    assert "not include" not in list_lead_in(text, text.index("• Postoperative"))
+
+
+@pytest.mark.parametrize("excluding", [False, True])
+def test_a_list_answers_only_when_its_lead_in_agrees(excluding: bool) -> None:
+    asked = QuestionProfile({}, {}, LIST_SHAPE, frozenset(), excluding=excluding)
+    text = INCLUDED + " " + EXCLUDED
+    assert asked.list_agrees(text, text.index("• Preoperative")) is not excluding
+    assert asked.list_agrees(text, text.index("• The initial")) is excluding
+
+
+def test_choose_skips_a_further_sentence_naming_other_codes() -> None:
+    best = evidence("IOM:a", "Pay 150 percent of the fee schedule amount.", 0, 1.0)
+    example = evidence("IOM:a", "For example, 45378 is paid $255.40 and 45380 $285.98.", 100, 0.99)
+    plain = evidence("IOM:b", "Pay the lower of the billed amount or 150 percent.", 200, 0.98)
+    assert choose([best, example, plain]) == [best, plain]
+    assert choose([best, example, plain], named=["45378", "45380"]) == [best, example, plain]
+
+
+@pytest.fixture(scope="module")
+def searcher(kb: KnowledgeBase) -> Searcher:
+    return Searcher(kb)
+
+
+@pytest.fixture(scope="module")
+def weights(searcher: Searcher) -> TermWeights:
+    return TermWeights(searcher)
+
+
+@pytest.fixture(scope="module")
+def answer_of(kb: KnowledgeBase, searcher: Searcher, kb_settings: Settings) -> AskFn:
+    settings = kb_settings.model_copy(update={"llm_base_url": None})
+    return lambda question: ask(kb, searcher, question, settings)
+
+
+@pytest.mark.kb
+class TestOnTheKnowledgeBase:
+    def test_who_counts_as_asks_for_a_definition(self, weights: TermWeights) -> None:
+        assert profile("Who qualifies as a physician?", weights).value is DEFINITION
+
+    def test_a_modifier_number_counts_only_as_the_modifier(self, weights: TermWeights) -> None:
+        asked = profile("What is paid for a procedure billed with modifier 50?", weights)
+        assert asked.forms["50"] == frozenset({"mod50"})
+        assert asked.coverage(frozenset(terms("billed with the -50 modifier"))) > asked.coverage(
+            frozenset(terms("billed at 50 percent"))
+        )
+
+    def test_a_definition_question_quotes_the_defining_subsection(self, answer_of: AskFn) -> None:
+        found = answer_of("Who qualifies as a physician under the statute?")
+        assert found.citations[0].ref == "USC:42/1395x(r)"
+        assert "doctor of medicine" in found.text
+
+    def test_an_inclusion_question_quotes_the_list_of_components(self, answer_of: AskFn) -> None:
+        found = answer_of("What does the global surgical package include?")
+        assert "Preoperative" in found.text
+        assert "Services Not Included" not in found.text
