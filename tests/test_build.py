@@ -174,3 +174,19 @@ def test_truncated_gzip_names_the_file(cms_dir: Path, tmp_path: Path) -> None:
         build(settings, only=["ncci-ptp-practitioner"], progress=False, log=lambda _m: None)
     assert source.name in str(failure.value)
     assert not settings.current.exists()
+
+
+def test_a_killed_build_leaves_no_folder_after_the_next_build(
+    cms_dir: Path, tmp_path: Path
+) -> None:
+    mirror = _small_mirror(cms_dir, tmp_path)
+    settings = Settings(
+        home=tmp_path / "home", sources=mirror, embeddings=False, vault=tmp_path / "no-vault"
+    )
+    settings.builds.mkdir(parents=True)
+    dead = settings.builds / "20200101T000000-999999999.tmp"  # no such process
+    dead.mkdir()
+    (dead / "kb.sqlite").write_bytes(b"half a database")
+    build(settings, progress=False, log=lambda _m: None)
+    assert not dead.exists()
+    assert not [p for p in settings.builds.iterdir() if p.name.endswith(".tmp")]

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from tqdm import tqdm
 
 from medref import __version__
-from medref.errors import KnowledgeBaseError, SourceError
+from medref.errors import SourceError
 from medref.kb import schema
 from medref.kb.chunking import chunk_record
 from medref.records import PtpEdit, Record
@@ -438,16 +438,32 @@ def _swap_current(settings: Settings, target: Path) -> None:
 
 
 def _prune(settings: Settings) -> None:
+    """Keep the newest `keep_builds` builds, and delete the folders of builds whose process
+    died without cleaning up (killed outright: no exception handler ran)."""
     current = settings.current.resolve()
     builds = sorted(p for p in settings.builds.iterdir() if p.is_dir())
     finished = [p for p in builds if not p.name.endswith(".tmp")]
     for old in finished[: max(0, len(finished) - settings.keep_builds)]:
         if old != current:
             shutil.rmtree(old, ignore_errors=True)
+    for unfinished in builds:
+        if unfinished.name.endswith(".tmp") and not _alive(_builder_pid(unfinished)):
+            shutil.rmtree(unfinished, ignore_errors=True)
 
 
-def require_current(settings: Settings) -> Path:
-    path, manifest = _current_manifest(settings)
-    if path is None or manifest is None:
-        raise KnowledgeBaseError(f"no knowledge base in {settings.home}: run `medref build` first")
-    return path
+def _builder_pid(folder: Path) -> int:
+    """The pid in a build folder's name (`<stamp>-<pid>.tmp`); 0 when it has none."""
+    tail = folder.name.removesuffix(".tmp").rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
