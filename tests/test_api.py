@@ -299,6 +299,17 @@ def test_check_summary_names_only_what_this_check_read(client: TestClient) -> No
     assert not any("outpatient" in vintage for vintage in summary["vintages_used"])
 
 
+def test_check_dme_setting(client: TestClient) -> None:
+    body = client.post("/api/check", params={"setting": "dme"}, json=PTP_CLAIM).json()
+    ptp = [f for f in body["findings"] if f["rule"] == "ptp"]
+    assert [f["status"] for f in ptp] == ["no_data", "no_data"]
+    assert "no PTP table for DME supplier claims" in ptp[0]["message"]
+    assert any("NCCI MUE dme" in v for v in body["summary"]["vintages_used"])
+    assert (
+        client.post("/api/check", params={"setting": "supplier"}, json=PTP_CLAIM).status_code == 422
+    )
+
+
 def test_check_only_problems(client: TestClient) -> None:
     body = client.post("/api/check", params={"only_problems": True}, json=PTP_CLAIM).json()
     assert body["findings"] and all(f["status"] != "pass" for f in body["findings"])

@@ -102,6 +102,22 @@ def test_a_bad_claim_does_not_stop_the_file(
     assert (2, "fail", "PTP:93000/93010") in verdicts(found, "GOOD", "ptp")
 
 
+def test_setting_option_dme(kb: KnowledgeBase, kb_settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "dme.csv"
+    path.write_text(
+        "claim_id,line,date_of_service,code,modifiers,units,place_of_service,diagnoses\n"
+        "D1,1,2024-08-15,93000,,1,12,I10\nD1,2,2024-08-15,93010,,1,12,I10\n"
+    )
+    output = run(kb_settings, "check", str(path), "--setting", "dme", "--json").splitlines()
+    found = [json.loads(line) for line in output[:-1]]
+    assert verdicts(found, "D1", "ptp") == {
+        (1, "no_data", "IOM:100-04/23/20.9"),
+        (2, "no_data", "IOM:100-04/23/20.9"),
+    }
+    assert {f["vintage"] for f in found if f["rule"] == "mue"} == {"NCCI MUE dme 2024-07"}
+    assert any("NCCI MUE dme" in v for v in json.loads(output[-1])["summary"]["vintages_used"])
+
+
 def test_bench_baseline_agrees_with_the_in_memory_tables(kb: KnowledgeBase) -> None:
     report = bench_check(kb, lines=3_000, sample=600)
     assert report.lines >= 3_000 and report.streaming.lines == report.lines

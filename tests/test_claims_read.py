@@ -58,6 +58,17 @@ def test_setting_column_is_optional_and_per_claim() -> None:
     assert "one claim has one setting" in claims[1].problems[0].message
 
 
+def test_dme_setting_in_csv_and_json() -> None:
+    (from_csv,) = csv_claims(f"{HEADER},setting\nD1,1,2024-08-15,E0601,NU,1,12,G47.33,DME\n")
+    assert from_csv.setting == "dme" and not from_csv.problems
+    line = {"date_of_service": "2024-08-15", "code": "E0601", "units": 1}
+    document = json.dumps([{"claim_id": "D2", "setting": "dme", "lines": [line]}])
+    (from_json,) = read_json(io.StringIO(document))
+    assert from_json.setting == "dme" and not from_json.problems
+    (bad,) = read_json(io.StringIO(document.replace('"dme"', '"supplier"')))
+    assert "must be one of practitioner, outpatient, dme" in bad.problems[0].message
+
+
 @pytest.mark.parametrize(
     ("row", "expected"),
     [

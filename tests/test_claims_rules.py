@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -481,3 +482,105 @@ def test_no_pass_without_data(tables: EditTables) -> None:
     for finding in found:
         if finding.status == "pass":
             assert finding.vintage and finding.ref
+
+
+# -- DME supplier claims ------------------------------------------------------------------
+
+
+class DmeMue(NamedTuple):
+    code: str
+    units: int
+    practitioner_units: int | None
+    """The same code's limit in the practitioner table, None when it has none."""
+
+
+@pytest.fixture(scope="module")
+def dme_mue_codes(cms_dir: Path) -> dict[int, DmeMue]:
+    """Per MAI, the first code of the real DME supplier MUE file with a limit of at least 2
+    units that the practitioner table limits differently (so the table used shows)."""
+    folder = cms_dir / "ncci" / "2024-07"
+
+    def limits(pattern: str) -> dict[str, tuple[int, int]]:
+        with next(folder.glob(pattern)).open(newline="") as handle:
+            return {
+                row["hcpcs_code"]: (int(row["mue_units"]), int(row["mue_mai"]))
+                for row in csv.DictReader(handle)
+            }
+
+    practitioner = limits("ncci_mue_practitioner_*.csv")
+    picked: dict[int, DmeMue] = {}
+    for code, (units, mai) in limits("ncci_mue_dme_supplier_*.csv").items():
+        other = practitioner.get(code)
+        if units >= 2 and (other is None or other[0] != units):
+            picked.setdefault(mai, DmeMue(code, units, None if other is None else other[0]))
+    return picked
+
+
+@pytest.mark.parametrize("mai", [1, 3])
+def test_dme_claims_use_the_dme_supplier_mue_table(
+    tables: EditTables, dme_mue_codes: dict[int, DmeMue], mai: int
+) -> None:
+    code, limit, practitioner_limit = dme_mue_codes[mai]
+    within = findings(tables, claim(line(1, code, units=limit, place="12"), setting="dme"), "mue")
+    assert [(f.status, f.ref, f.vintage) for f in within] == [
+        ("pass", f"MUE:{code}", "NCCI MUE dme 2024-07")
+    ]
+    over = claim(line(1, code, units=limit), line(2, code, units=1), setting="dme")
+    found = findings(tables, over, "mue")
+    if mai == 1:  # each line within its own limit
+        assert [f.status for f in found] == ["pass", "pass"]
+        found = findings(tables, claim(line(1, code, units=limit + 1), setting="dme"), "mue")
+        assert [f.status for f in found] == ["fail"]
+    else:  # the day's units summed
+        assert [f.status for f in found] == ["fail", "fail"]
+        assert f"= {limit + 1} units" in found[0].message
+    assert f"MAI {mai}" in found[0].message and found[0].vintage == "NCCI MUE dme 2024-07"
+    (practitioner,) = findings(tables, claim(line(1, code, units=limit)), "mue")
+    assert practitioner.vintage == "NCCI MUE practitioner 2024-07"
+    expected = "pass" if practitioner_limit is None or practitioner_limit >= limit else "fail"
+    assert practitioner.status == expected
+
+
+def test_the_manual_names_ptp_tables_for_two_settings_only(cms_dir: Path) -> None:
+    """The basis of the DME PTP verdict, IOM 100-04/23/20.9 as shipped in ../shared/cms."""
+    body = next(
+        json.loads(row)["body"]
+        for path in sorted((cms_dir / "manuals" / "iom").glob("sections-*.jsonl"))
+        for row in path.read_text().splitlines()
+        if json.loads(row)["id"] == "pub100-04/ch23/20.9"
+    )
+    assert "separate tables of edits for physicians/practitioners and outpatient hospital" in body
+    assert "outpatient hospital services, and durable medical equipment" in body
+
+
+def test_ptp_on_dme_claims_is_no_data_saying_why(tables: EditTables) -> None:
+    """Even a pair the practitioner table edits is neither passed nor failed on a DME claim."""
+    item = claim(line(1, "93000", place="12"), line(2, "93010", place="12"), setting="dme")
+    for passes in (True, False):
+        found = [f for f in check_claims([item], tables, passes=passes) if f.rule == "ptp"]
+        assert [(f.line, f.status) for f in found] == [(1, "no_data"), (2, "no_data")]
+        assert all(f.ref == ptp.TABLES_SECTION for f in found)
+        assert "NCCI publishes no PTP table for DME supplier claims" in found[0].message
+
+
+def test_dme_place_of_service_modifiers_and_global_surgery(tables: EditTables) -> None:
+    item = claim(
+        line(1, "E0601", "NU|KX", place="12"),
+        line(2, "E0601", "RR", place=""),
+        line(3, "99213", place="12"),
+        line(4, "20610", "26", place="12"),
+        setting="dme",
+    )
+    places = {f.line: f.status for f in findings(tables, item, "place_of_service")}
+    assert places == {1: "pass", 2: "fail", 3: "pass", 4: "pass"}
+    modifiers = findings(tables, item, "modifiers")
+    assert [(f.line, f.ref, f.status) for f in modifiers] == [
+        (1, "MOD:NU", "pass"),
+        (1, "MOD:KX", "pass"),
+        (2, "MOD:RR", "pass"),
+        (4, "MOD:26", "pass"),
+    ]
+    assert "PFS indicators do not govern DME supplier claims" in modifiers[-1].message
+    assert findings(tables, item, "global_surgery") == []
+    practitioner = claim(line(3, "99213"), line(4, "20610", "26"))
+    assert {f.rule for f in findings(tables, practitioner, "global_surgery")} == {"global_surgery"}

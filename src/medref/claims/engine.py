@@ -30,8 +30,9 @@ NOT_CHECKED = (
     "ICD-10-CM conventions: excludes notes, code-first and use-additional instructions, "
     "age and sex edits",
     "frequency limits, prior authorization, eligibility and timely filing",
-    "DME supplier claims: the DME MUE table is not used (settings are practitioner and "
-    "outpatient hospital)",
+    "DME supplier claims beyond their MUEs: NCCI publishes no PTP table for them (the ptp "
+    "rule says no_data); DMEPOS fee schedule, rental and pricing-modifier rules (NU, RR, UE, "
+    "KX) are not checked",
 )
 
 

@@ -17,8 +17,13 @@ STATUSES: tuple[Status, ...] = ("pass", "fail", "bypassed", "no_data", "error")
 PROBLEM_STATUSES: frozenset[str] = frozenset({"fail", "error"})
 """What `--only-problems` keeps: a line that would be denied, or input that cannot be read."""
 
-Setting = Literal["practitioner", "outpatient"]
-SETTINGS: tuple[Setting, ...] = ("practitioner", "outpatient")
+Setting = Literal["practitioner", "outpatient", "dme"]
+SETTINGS: tuple[Setting, ...] = ("practitioner", "outpatient", "dme")
+"""NCCI's settings: practitioner and outpatient hospital claims (a PTP and an MUE table each),
+and DME supplier claims (an MUE table only: NCCI publishes no PTP table for them)."""
+PROFESSIONAL_SETTINGS: frozenset[Setting] = frozenset({"practitioner", "dme"})
+"""Settings billed on the professional claim (CMS-1500 / 837P), which gives a place of service
+on every line; outpatient hospital claims are institutional."""
 
 MAX_MODIFIERS = 4
 """Modifier positions on a claim line (CMS-1500 item 24D, 837P SV101-3..6)."""

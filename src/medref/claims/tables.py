@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, NamedTuple, Protocol, TypeVar
 
-from medref.claims.model import SETTINGS, Setting
+from medref.claims.model import Setting
 from medref.kb.store import KnowledgeBase, ReleaseInfo
 
 K_contra = TypeVar("K_contra", contravariant=True)
@@ -264,6 +264,7 @@ class EditTables:
     """All tables a claim check reads, each versioned by release."""
 
     ptp: dict[Setting, Versioned[PtpIndex]]
+    """Per setting with a PTP table (`PTP_SOURCES`): none for DME supplier claims."""
     mue: dict[Setting, Versioned[Lookup[str, MueLimit]]]
     aoc: Versioned[Lookup[str, AddOn]]
     pfs: Versioned[Lookup[str, PfsIndicators]]
@@ -285,9 +286,12 @@ PTP_SOURCES: dict[Setting, str] = {
     "practitioner": "ncci-ptp-practitioner",
     "outpatient": "ncci-ptp-outpatient",
 }
+"""No `dme` entry: NCCI publishes PTP tables only for practitioner and outpatient hospital
+services (IOM 100-04, chapter 23, §20.9), so `EditTables.ptp` has no table for DME claims."""
 MUE_SOURCES: dict[Setting, str] = {
     "practitioner": "ncci-mue-practitioner",
     "outpatient": "ncci-mue-outpatient",
+    "dme": "ncci-mue-dme",
 }
 
 
@@ -316,10 +320,10 @@ def edit_tables(kb: KnowledgeBase, loaders: Loaders | None = None) -> EditTables
         )
 
     return EditTables(
-        ptp={setting: ptp_table(setting) for setting in SETTINGS},
+        ptp={setting: ptp_table(setting) for setting in PTP_SOURCES},
         mue={
-            setting: Versioned(f"NCCI MUE {setting}", kb.releases(MUE_SOURCES[setting]), read.mue)
-            for setting in SETTINGS
+            setting: Versioned(f"NCCI MUE {setting}", kb.releases(source), read.mue)
+            for setting, source in MUE_SOURCES.items()
         },
         aoc=Versioned("NCCI add-on code edits", kb.releases("ncci-aoc"), read.aoc),
         pfs=Versioned("PFS", kb.releases("pfs"), read.pfs),

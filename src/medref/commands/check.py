@@ -30,7 +30,8 @@ from medref.commands.options import json_option, open_kb
     type=click.Choice(SETTINGS),
     default="practitioner",
     show_default=True,
-    help="Setting of claims that do not name theirs (CSV `setting` column, JSON field).",
+    help="Setting of claims that do not name theirs (CSV `setting` column, JSON field): "
+    "practitioner, outpatient hospital, or dme (DME supplier).",
 )
 @click.option("--only-problems", is_flag=True, help="Show only failures and input errors.")
 @json_option

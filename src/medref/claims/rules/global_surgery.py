@@ -11,7 +11,9 @@ line (CPT 99202-99499), every procedure line of the same claim with a period is 
   significant, separately identifiable service (§30.6.6 B);
 - within the 10 or 90 postoperative days: payable only when unrelated, with modifier 24
   (§30.6.6 A).
-Only the claim's own lines are seen: a surgery billed on an earlier claim is not.
+Only the claim's own lines are seen: a surgery billed on an earlier claim is not. DME
+supplier claims get no finding: the global surgical package is a PFS rule for practitioners'
+services (§40.1), not for supplies and equipment.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class Surgery(NamedTuple):
 
 
 def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    if claim.setting == "dme":
+        return
     visits = [line for line in claim.lines if is_em(line.code)]
     if not visits:
         return

@@ -16,6 +16,11 @@ surgery), `PFS:<code>`:
 - 80, 81, 82 and AS need assistant at surgery indicator 2; 0 (paid only with documentation
   of medical necessity), 1 (statutory restriction) and 9 fail.
 Lines without modifiers get no finding from this rule.
+
+DME supplier claims are paid on the DMEPOS fee schedule, not the PFS, so their modifiers
+(NU, RR, UE, KX, RT/LT, ...) are checked only for being known; a payment modifier above on a
+DME claim is not judged against PFS indicators, and a code the PFS does not list is no
+failure there.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from medref.sources import pfs
 
 RULE_ID = "modifiers"
 CPT_VINTAGE = "CPT modifiers (by number)"
+NOT_PFS = "; PFS indicators do not govern DME supplier claims, so it is checked only as known"
 
 
 class IndicatorRule(NamedTuple):
@@ -62,17 +68,30 @@ INDICATOR_RULES: dict[str, IndicatorRule] = {
 
 
 def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    under_pfs = claim.setting != "dme"
     for line in claim.lines:
         for modifier in line.modifiers:
-            finding = judge(claim.claim_id, line, modifier, ctx)
+            finding = judge(claim.claim_id, line, modifier, ctx, under_pfs)
             if ctx.passes or finding.status != "pass":
                 yield finding
 
 
-def judge(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Finding:
+def judge(
+    claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext, under_pfs: bool
+) -> Finding:
+    """The verdict on one modifier; `under_pfs` is False on DME supplier claims."""
     rule = INDICATOR_RULES.get(modifier)
-    if rule is not None:
+    if rule is None:
+        return known(claim_id, line, modifier, ctx)
+    if under_pfs:
         return against_pfs(claim_id, line, modifier, rule, ctx)
+    finding = known(claim_id, line, modifier, ctx)
+    finding.message += NOT_PFS
+    return finding
+
+
+def known(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Finding:
+    """Whether a modifier exists: a CPT modifier number, or a Level II modifier in force."""
     if modifier.isdigit():
         if modifier in CPT_MODIFIER_NUMBERS:
             return Finding(

@@ -1,5 +1,6 @@
 """NCCI medically unlikely edits: IOM 100-04, chapter 23, §20.9 (MUE program) and
-§20.9.1.1 C (claim line edits and modifiers); the MUE table of the claim's setting.
+§20.9.1.1 C (claim line edits and modifiers); the MUE table of the claim's setting
+(practitioner, outpatient hospital or DME supplier: §20.9 names all three).
 
 The MUE adjudication indicator (MAI) says what the limit counts:
 - MAI 1, a claim line edit: the units of each line are compared with the limit (the same

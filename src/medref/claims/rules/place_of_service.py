@@ -1,7 +1,8 @@
 """Place of service: a code CMS has assigned (the CMS place of service code set, `POS:<nn>`).
 
-Professional (practitioner) claims give a place of service on every line (CMS-1500 item 24B,
-IOM 100-04 chapter 26); an empty one fails. Outpatient hospital claims (institutional) carry none, so an empty place
+Professional claims, practitioner and DME supplier (the CMS-1500 / 837P, where a supplier
+gives e.g. 12, home), give a place of service on every line (item 24B, IOM 100-04 chapter 26);
+an empty one fails. Outpatient hospital claims (institutional) carry none, so an empty place
 of service there gets no finding.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from medref.claims.model import Claim, Finding
+from medref.claims.model import PROFESSIONAL_SETTINGS, Claim, Finding
 from medref.claims.rules.base import Outcome, RuleContext
 from medref.claims.tables import Lookup, PlaceOfService, Versioned
 
@@ -26,7 +27,7 @@ def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     for line in claim.lines:
         code = line.place_of_service
         if not code:
-            if claim.setting == "practitioner":
+            if claim.setting in PROFESSIONAL_SETTINGS:
                 yield Finding(
                     claim.claim_id,
                     line.line,

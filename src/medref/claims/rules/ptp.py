@@ -16,6 +16,10 @@ finding sits on the column 2 line, the one that is denied:
 
 A pair whose every row was deleted before the date passes with that deletion date. A line
 that is column 2 of no edit passes (when passes are reported).
+
+DME supplier claims: §20.9 names PTP tables for physicians/practitioners and outpatient
+hospital services only (MUE tables exist for those and for durable medical equipment), so
+every line of a DME claim is `no_data`, saying so, never `pass`.
 """
 
 from __future__ import annotations
@@ -29,6 +33,14 @@ from medref.claims.tables import PtpCell, ptp_verdict
 
 RULE_ID = "ptp"
 SECTION = "IOM:100-04/23/20.9.1.1"
+TABLES_SECTION = "IOM:100-04/23/20.9"
+"""Where CMS says which PTP tables it publishes."""
+NO_DME_TABLE = (
+    "NCCI publishes no PTP table for DME supplier claims: its PTP edits are tables for "
+    "practitioner and outpatient hospital services only (IOM 100-04, chapter 23, §20.9), so "
+    "code pairs on this claim are not checked"
+)
+NO_TABLE_VINTAGE = "NCCI PTP (no DME supplier table)"
 
 DISTINCT_SERVICE = frozenset({"59", "XE", "XP", "XS", "XU"})
 ANATOMIC = frozenset(
@@ -73,8 +85,20 @@ ASSOCIATED = DISTINCT_SERVICE | ANATOMIC | GLOBAL_SURGERY | OTHER
 
 
 def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
-    table = ctx.tables.ptp[claim.setting]
+    table = ctx.tables.ptp.get(claim.setting)
     claim_id = claim.claim_id
+    if table is None:  # DME supplier claims: no PTP table exists
+        for line in claim.lines:
+            yield Finding(
+                claim_id,
+                line.line,
+                RULE_ID,
+                "no_data",
+                NO_DME_TABLE,
+                TABLES_SECTION,
+                NO_TABLE_VINTAGE,
+            )
+        return
     for day, lines in claim.by_date().items():
         loaded = table.on(day)
         if loaded is None:

@@ -379,7 +379,7 @@ function checkView() {
     <form class="bar" id="check-form">
       <label class="file">Upload CSV <input type="file" id="claims-file" accept=".csv,text/csv"></label>
       <button type="button" class="secondary" id="example">Load example</button>
-      <select id="setting" aria-label="setting"><option value="practitioner">practitioner</option><option value="outpatient">outpatient hospital</option></select>
+      <select id="setting" aria-label="setting"><option value="practitioner">practitioner</option><option value="outpatient">outpatient hospital</option><option value="dme">DME supplier</option></select>
       <label><input type="checkbox" id="problems-only"> problems only</label>
       <button id="check-button">Check</button>
       <button type="button" class="secondary" id="download" disabled>Download findings CSV</button>
