@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from medref.answer import refusal
+from medref.answer import refusal, topic
 from medref.answer.codes import (
     CodeTable,
     Unit,
@@ -75,7 +75,37 @@ def answer(
         if found is not None:
             return found, []
     evidence = gather(kb, hits, question, weights)
+    request = topic.document_request(question)
+    if request is not None:
+        evidence = about_topic(kb, request, evidence, weights)
+        if not evidence:
+            reason = f"no loaded {request.kind} is about {request.topic}"
+            return refusal.refuse(question, hits, reason), []
     return prose_answer(question, named, hits, evidence, codes), evidence
+
+
+def about_topic(
+    kb: KnowledgeBase,
+    request: topic.DocumentRequest,
+    evidence: Sequence[Evidence],
+    weights: TermWeights,
+) -> list[Evidence]:
+    """The evidence from records of the asked kind about the asked topic: a document of
+    another kind, or on another topic, does not answer "the NCD for X"."""
+    verdicts: dict[tuple[str, str, str], bool] = {}
+    kept = []
+    for item in evidence:
+        key = (item.ref, item.source, item.release)
+        if key not in verdicts:
+            record = kb.get(item.ref, release=item.release)
+            verdicts[key] = (
+                item.source in request.sources
+                and record is not None
+                and request.is_about(record.title, record.text, weights.weight)
+            )
+        if verdicts[key]:
+            kept.append(item)
+    return kept
 
 
 def code_answer(
