@@ -145,6 +145,25 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
     ("not reasonable and necessary", "medically unnecessary", "not medically necessary"),
     ("limitation on liability", "liability protection"),
     ("denied", "denial", "disallowed"),
+    # lay words for frequent diagnoses; a narrower group names the code a lay word means
+    # when unqualified (the ICD-10-CM index default: flu is J11, a UTI is N39.0), so that
+    # code holds the word and its siblings do not, or hold it once less
+    ("influenza due to unidentified influenza virus", "flu"),
+    ("urinary tract infection, site not specified", "uti"),
+    ("chronic kidney disease", "ckd"),
+    ("zoster", "shingles"),
+    ("pressure ulcer", "bedsore", "bed sore"),
+    ("epistaxis", "nosebleed", "nose bleed"),
+    ("urticaria", "hives"),
+    ("dyspnea", "shortness of breath"),
+    ("pharyngitis", "sore throat"),
+    ("calculus of gallbladder", "gallstones", "gallbladder stones"),
+    ("allergic rhinitis", "hay fever", "seasonal allergies"),
+    # lay words for equipment and supplies
+    ("cane", "walking stick"),
+    ("underarm", "under the arm"),
+    ("gradient compression stocking", "compression stockings", "support hose"),
+    ("lancet", "fingerstick", "finger prick"),
 )
 
 

@@ -267,7 +267,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "3"
+    version = "4"
 
     def run(
         self,
