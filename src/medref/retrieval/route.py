@@ -80,6 +80,10 @@ MUE_SETTINGS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("ncci-mue-practitioner", re.compile(r"practitioner|physician|professional", re.IGNORECASE)),
 )
 
+MODIFIER = "modifier"
+"""The source hint of a question asking for a modifier: one list over both modifier tables,
+so that the two do not each add a list and crowd out the rule that answers."""
+MODIFIER_SOURCES = ("hcpcs-modifiers", "modifiers")
 _MODIFIER_QUESTION = re.compile(
     r"\b(?:which|what)\s+modifiers?\b(?!\s+indicator)"
     r"|\bmodifiers?\s+(?:for|that|to (?:use|report|bill|show|indicate|identify)"
@@ -98,8 +102,7 @@ SOURCE_HINTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         re.compile(r"\bstatute|u\.?s\.?c\b|social security act|\blaw\b|\bact\b", re.IGNORECASE),
     ),
     ("iom", re.compile(r"\bmanual\b|\biom\b|100-0\d", re.IGNORECASE)),
-    ("hcpcs-modifiers", _MODIFIER_QUESTION),
-    ("modifiers", _MODIFIER_QUESTION),
+    (MODIFIER, _MODIFIER_QUESTION),
 )
 
 PROSE_SOURCES = ("iom", "ncd", "lcd", "article", "statute")

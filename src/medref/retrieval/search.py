@@ -28,7 +28,14 @@ from medref.retrieval.dense import DenseIndex
 from medref.retrieval.enrich import code_family_terms, synonym_terms
 from medref.retrieval.fusion import reciprocal_rank_fusion
 from medref.retrieval.resolve import Filters, Routed, RouteResolver
-from medref.retrieval.route import PROSE, PROSE_SOURCES, content_terms, parse
+from medref.retrieval.route import (
+    MODIFIER,
+    MODIFIER_SOURCES,
+    PROSE,
+    PROSE_SOURCES,
+    content_terms,
+    parse,
+)
 from medref.retrieval.snippet import snippet
 from medref.retrieval.tokenize import tokenize
 
@@ -151,7 +158,7 @@ class Searcher:
         return boosted + fused[RERANK_DEPTH:]
 
     def _source_mask(self, hint: str) -> Mask:
-        sources = PROSE_SOURCES if hint == PROSE else (hint,)
+        sources = {PROSE: PROSE_SOURCES, MODIFIER: MODIFIER_SOURCES}.get(hint, (hint,))
         allowed: Mask = np.isin(self._release_sources, sources)
         return allowed[self.table.release_of]
 
