@@ -4,7 +4,6 @@ official text of one manual section (`id`, `publication`, `chapter`, `section_la
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ from medref.sources.iom_sections import (
     clean_whitespace,
     reattach_heading_overflow,
 )
+from medref.sources.jsonl import json_objects
 
 REQUIRED = ("id", "publication", "chapter", "section_label", "heading", "body")
 PUBLICATION = re.compile(r"100-\d\d")
@@ -24,29 +24,8 @@ EXPORT_HINT = "restore the file from the export; each line must be one complete 
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line; a line that is not a JSON object
-    with the required fields is an error naming that line."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise SourceFormatError(
-                    path,
-                    f"not valid JSON ({error.msg}, column {error.colno})",
-                    line=number,
-                    hint=EXPORT_HINT,
-                ) from None
-            if not isinstance(row, dict):
-                raise SourceFormatError(path, "not a JSON object", line=number, hint=EXPORT_HINT)
-            missing = [name for name in REQUIRED if row.get(name) in (None, "")]
-            if missing:
-                raise SourceFormatError(
-                    path, f"missing field(s) {', '.join(missing)}", line=number, hint=EXPORT_HINT
-                )
-            yield number, row
+    """(line number, object) for every section line (see jsonl.json_objects)."""
+    return json_objects(path, REQUIRED, EXPORT_HINT)
 
 
 def newest_expression_month(path: Path) -> str | None:

@@ -17,7 +17,6 @@ export's own "data as of" date is only on the download page).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -27,6 +26,7 @@ from typing import Any, Literal
 from medref.errors import SourceFormatError
 from medref.records import PtpEdit, Record, parse_date
 from medref.sources.base import DownloadSpec, Release, Source
+from medref.sources.jsonl import json_objects
 from medref.sources.mcd_export import export_date, has_table, html_to_text, read_table
 
 EXPORTS = "https://downloads.cms.gov/medicare-coverage-database/downloads/exports/"
@@ -268,27 +268,7 @@ def _benefit_categories(archive: Path) -> dict[tuple[str, str], list[str]]:
 
 
 def _sample_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for line, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                row = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise SourceFormatError(
-                    path,
-                    f"not valid JSON ({error.msg}, column {error.colno})",
-                    line=line,
-                    hint=SAMPLE_HINT,
-                ) from None
-            if not isinstance(row, dict) or not row.get("ncd_section") or not row.get("title"):
-                raise SourceFormatError(
-                    path,
-                    "not an NCD object with ncd_section and title",
-                    line=line,
-                    hint=SAMPLE_HINT,
-                )
-            yield line, row
+    return json_objects(path, ("ncd_section", "title"), SAMPLE_HINT)
 
 
 def _sample_records(path: Path, release: str) -> Iterator[Record]:
