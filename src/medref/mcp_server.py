@@ -98,7 +98,7 @@ def create_server(
         ICD-10-CM and place-of-service tables for each line's date of service. `claims` is a
         list of {claim_id, setting?, diagnoses: [ICD-10-CM], lines: [{line, date_of_service,
         code, modifiers: [..], units, place_of_service, diagnosis_pointers?}]}. Returns
-        findings (pass, fail, bypassed, no_data, error with a reference) and a summary naming
+        findings (pass, fail, bypassed, warning, no_data, error with a reference) and a summary naming
         the data releases used."""
         return _call(lambda: services.check_claim_list(res, claims, setting, only_problems))
 

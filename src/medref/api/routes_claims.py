@@ -13,7 +13,8 @@ from medref.api.deps import Heavy, Res, SettingParam
 router = APIRouter(prefix="/api", tags=["claims"])
 
 OnlyProblems = Annotated[
-    bool, Query(description="Leave out pass findings (only fail, error, bypassed, no_data).")
+    bool,
+    Query(description="Leave out pass findings (only fail, warning, error, bypassed, no_data)."),
 ]
 CLAIMS_EXAMPLE = [
     {
