@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 from medref.claims.model import Claim, Finding
 from medref.claims.rules.base import RuleContext
-from medref.sources.ncci import CONTRACTOR_DEFINED_PRIMARY
+from medref.codes.ncci import CONTRACTOR_DEFINED_PRIMARY
 
 RULE_ID = "add_on"
 SECTION = "IOM:100-04/23/20.9"

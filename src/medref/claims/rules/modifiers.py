@@ -31,8 +31,8 @@ from typing import NamedTuple
 from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext, listed_on
 from medref.claims.tables import PfsIndicators
+from medref.codes import pfs_indicators as pfs
 from medref.codes.modifiers import CPT_MODIFIER_NUMBERS
-from medref.sources import pfs
 
 RULE_ID = "modifiers"
 CPT_VINTAGE = "CPT modifiers (by number)"
