@@ -39,11 +39,11 @@ from medref.claims.tables import (
     PtpIndex,
 )
 from medref.codes.descriptors import load_descriptors
-from medref.codes.diff import diff
-from medref.codes.explain import explain
 from medref.em import mdm_level
 from medref.errors import InputError, InputTooLargeError, NotFoundError
 from medref.kb import KnowledgeBase, ReleaseInfo
+from medref.lookup.diff import diff
+from medref.lookup.explain import explain
 from medref.records import Record
 from medref.retrieval.search import Hit, Searcher
 from medref.settings import Settings

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from medref import services
 from medref.api.deps import DateOfService, Heavy, Res
-from medref.codes.diff import DIFF_SOURCES
 from medref.em import ELEMENT_SCALES, FAMILIES
+from medref.lookup.diff import DIFF_SOURCES
 
 router = APIRouter(prefix="/api", tags=["codes"])
 

@@ -103,7 +103,7 @@ def code(repeat: int, as_json: bool) -> None:
     import statistics
     import time
 
-    from medref.codes.explain import explain
+    from medref.lookup.explain import explain
 
     kb = open_kb()
     rows = []

@@ -8,11 +8,11 @@ from typing import Any
 import click
 
 from medref.codes.descriptors import load_descriptors
-from medref.codes.diff import DIFF_SOURCES, CodeDiff, diff
-from medref.codes.explain import CodeCard, explain
 from medref.commands.options import echo_json, json_option, load_settings
 from medref.errors import InputError
 from medref.kb import KnowledgeBase
+from medref.lookup.diff import DIFF_SOURCES, CodeDiff, diff
+from medref.lookup.explain import CodeCard, explain
 
 DIFF_SHOWN = 20
 

@@ -30,9 +30,9 @@ from medref.records import PtpEdit, Record
 from medref.settings import Settings
 from medref.sources import Release, Source, all_sources
 from medref.sources.base import Source as SourceProtocol
+from medref.sources.ncci import PTP_SETTINGS
 
 BATCH = 5_000
-PTP_SETTING = {"ncci-ptp-practitioner": "practitioner", "ncci-ptp-outpatient": "outpatient"}
 
 
 class BuildStep(Protocol):
@@ -51,7 +51,7 @@ class BuildStep(Protocol):
     ) -> dict[str, Any]: ...
 
 
-STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index", "medref.codes.mentions")
+STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index", "medref.lookup.mentions")
 """Modules exposing `STEP: BuildStep`, run in order after the records are written."""
 
 
@@ -224,7 +224,7 @@ def _write_release(
     bar = tqdm(
         desc=f"{name} {release}", unit=" rows", disable=not progress, leave=False, mininterval=0.5
     )
-    setting = PTP_SETTING.get(name, "")
+    setting = PTP_SETTINGS.get(name, "")
 
     def flush() -> None:
         if record_batch:
@@ -368,7 +368,7 @@ def _prepare_ptp(
             "CREATE VIEW ", "CREATE VIEW edits."
         )
     )
-    kept = sorted(PTP_SETTING[s] + "@" + r for s, r in keys & reusable)
+    kept = sorted(PTP_SETTINGS[s] + "@" + r for s, r in keys & reusable)
     if kept and old is not None and old.exists():
         conn.execute("ATTACH DATABASE ? AS oldptp", (f"file:{old}?mode=ro",))
         conn.execute("INSERT INTO edits.ptp_rationales SELECT * FROM oldptp.ptp_rationales")

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext
 from medref.claims.scope import Scope
-from medref.sources.ncci import CONTRACTOR_DEFINED_PRIMARY
+from medref.codes.ncci import CONTRACTOR_DEFINED_PRIMARY
 
 RULE_ID = "add_on"
 SECTION = "IOM:100-04/23/20.9"

@@ -35,9 +35,9 @@ from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext, listed_on
 from medref.claims.tables import PfsIndicators
 from medref.codes import modifier_groups as groups
+from medref.codes import pfs_indicators as pfs
 from medref.codes.modifiers import CPT_MODIFIER_NUMBERS
 from medref.codes.service_kinds import is_ambulance
-from medref.sources import pfs
 
 RULE_ID = "modifiers"
 CPT_VINTAGE = "CPT modifiers (by number)"

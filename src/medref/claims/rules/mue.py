@@ -23,7 +23,7 @@ from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext
 from medref.claims.scope import Scope
 from medref.claims.tables import MueLimit
-from medref.sources.ncci import MAI_MEANINGS
+from medref.codes.ncci import MAI_MEANINGS
 
 RULE_ID = "mue"
 SECTION = "IOM:100-04/23/20.9"
