@@ -2,7 +2,7 @@
 places of service take the facility rate, and the percentages of the payment modifiers,
 each with the rule that sets it.
 
-The meanings of the indicator values themselves are decoded in `medref.sources.pfs` (RVU file
+The meanings of the indicator values themselves are in `medref.codes.pfs_indicators` (RVU file
 documentation, Attachment A); this module says what follows from them for payment.
 """
 
