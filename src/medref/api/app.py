@@ -17,7 +17,7 @@ from medref.api.errors import error_body, install_error_handlers
 from medref.api.guards import ApiKeyGuard, BodySizeGuard
 from medref.api.web import mount_web
 from medref.errors import MedrefError
-from medref.services import Resources
+from medref.services.resources import Resources
 from medref.settings import Settings
 
 __all__ = ["create_app", "error_body", "serve_app"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 import click
 
 from medref.commands.options import load_settings
-from medref.kb.build import build
 
 
 @click.command(name="build")
@@ -19,6 +18,8 @@ def command(names: tuple[str, ...], force: bool, no_embeddings: bool, no_progres
 
     Example: MEDREF_SOURCES=../shared/cms medref build
     """
+    from medref.services.knowledge import build
+
     settings = load_settings()
     if no_embeddings:
         settings = settings.model_copy(update={"embeddings": False})

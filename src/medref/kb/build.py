@@ -8,13 +8,12 @@ parsed again; when nothing changed at all, nothing is done.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,8 @@ BATCH = 5_000
 
 
 class BuildStep(Protocol):
-    """A step run on the new build after its records and chunks are written (indexes)."""
+    """A step run on the new build after its records and chunks are written (indexes).
+    The caller passes them (medref.services.knowledge.build): indexing lives above this layer."""
 
     name: str
     version: str
@@ -49,14 +49,6 @@ class BuildStep(Protocol):
         settings: Settings,
         progress: bool,
     ) -> dict[str, Any]: ...
-
-
-STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index", "medref.lookup.mentions")
-"""Modules exposing `STEP: BuildStep`, run in order after the records are written."""
-
-
-def build_steps() -> list[BuildStep]:
-    return [importlib.import_module(name).STEP for name in STEP_MODULES]
 
 
 @dataclass
@@ -99,13 +91,13 @@ def plan(settings: Settings, only: Iterable[str] | None = None) -> list[PlannedR
     return planned
 
 
-def build_settings_key(settings: Settings) -> dict[str, Any]:
+def build_settings_key(settings: Settings, steps: Sequence[BuildStep]) -> dict[str, Any]:
     """The settings and versions that shape a build: a change forces a rebuild."""
     return {
         "schema": schema.SCHEMA_VERSION,
         "medref": __version__,
         "embeddings": settings.embeddings,
-        "steps": {step.name: step.version for step in build_steps()},
+        "steps": {step.name: step.version for step in steps},
     }
 
 
@@ -132,6 +124,7 @@ def _old_fingerprints(manifest: dict[str, Any] | None) -> dict[tuple[str, str], 
 def build(
     settings: Settings,
     *,
+    steps: Sequence[BuildStep],
     only: Iterable[str] | None = None,
     progress: bool = True,
     force: bool = False,
@@ -141,7 +134,7 @@ def build(
     planned = plan(settings, only)
     previous, manifest = _current_manifest(settings)
     old = _old_fingerprints(manifest)
-    key = build_settings_key(settings)
+    key = build_settings_key(settings, steps)
     new = {(p.source.name, p.release.release): p.fingerprint for p in planned}
     if not force and manifest is not None and previous is not None:
         same_settings = manifest.get("settings") == key
@@ -184,7 +177,7 @@ def build(
             conn.executescript(schema.PTP_INDEXES.replace("INDEX ", "INDEX edits."))
         conn.commit()
         step_reports = {
-            step.name: step.run(conn, work, previous, settings, progress) for step in build_steps()
+            step.name: step.run(conn, work, previous, settings, progress) for step in steps
         }
         conn.commit()
         report.counts = _counts(conn)
