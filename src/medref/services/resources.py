@@ -16,6 +16,7 @@ from medref.vault import VaultPage, backlinks, load_vault
 
 if TYPE_CHECKING:
     from medref.claims.tables import EditTables
+    from medref.pricing import PricingTables
     from medref.retrieval.search import Searcher
     from medref.services.claims import SharedLoaders
 
@@ -59,6 +60,7 @@ class Resources:
         self._loaders = Lazy(self._load_loaders)
         self._vault = Lazy(self._load_vault)
         self._descriptors = Lazy(self._load_descriptors)
+        self._pricing = Lazy(self._load_pricing)
         self.max_claim_lines = MAX_CLAIM_LINES
         self.warmed = threading.Event()
         """Set once `warm` has loaded everything."""
@@ -76,6 +78,11 @@ class Resources:
         from medref.claims import edit_tables
 
         return edit_tables(self.kb, self._loaders.get())
+
+    @property
+    def pricing(self) -> PricingTables:
+        """PFS rows and GPCIs as exact decimals, read once per release."""
+        return self._pricing.get()
 
     @property
     def vault(self) -> Vault:
@@ -106,6 +113,11 @@ class Resources:
         from medref.services.claims import SharedLoaders
 
         return SharedLoaders(self.kb)
+
+    def _load_pricing(self) -> PricingTables:
+        from medref.pricing import PricingTables
+
+        return PricingTables(self.kb)
 
     def _load_vault(self) -> Vault:
         pages = load_vault(self.settings.vault)
