@@ -5,6 +5,7 @@ explicitly. Nothing else in medref reads `os.environ`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import platformdirs
 from pydantic import Field, field_validator
@@ -32,8 +33,12 @@ class Settings(BaseSettings):
     embeddings: bool = True
     """Compute dense vectors at build time (packaged MiniLM int8 ONNX; no download)."""
     embed_batch: int = 64
-    keep_builds: int = 2
-    """Builds kept on disk, the current one included (older ones are deleted)."""
+    keep_builds: Annotated[int, Field(ge=1)] = 2
+    """Builds kept on disk, the current one included (older ones are deleted once no
+    running server reads them)."""
+    max_record_drop: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    """Share of a release's records that may vanish against the build in force before a
+    build stops (`medref build --accept-changes` lets a real fall through)."""
     cpt_descriptors: Path | None = None
     """A licensed CPT descriptor file (code<TAB>descriptor) to show descriptors from."""
     llm_base_url: str | None = None
