@@ -51,7 +51,8 @@ def create_server(
     settings: Settings | None = None,
     resources: Resources | None = None,
 ) -> MCPServer[Any]:
-    """The MCP server; its tools share one `Resources` (indexes load on first use)."""
+    """The MCP server; its tools share one `Resources` (indexes load on first use), and
+    each call reads one build (a rebuild moves the next calls to the new one)."""
     res = resources or Resources(settings or Settings())
     server: MCPServer[Any] = MCPServer("medref", version=__version__, instructions=INSTRUCTIONS)
 
@@ -65,7 +66,7 @@ def create_server(
         `date_of_service` (YYYY-MM-DD) picks the releases in force on that date."""
         hits = _call(
             lambda: services.search(
-                res,
+                res.pinned(),
                 query,
                 max(1, min(k, 25)),
                 sources,
@@ -80,7 +81,7 @@ def create_server(
         """Answer a Medicare billing question from the loaded sources, with citations that
         quote the source text exactly. `answerable` is false when the sources do not answer
         it; `closest` then lists the nearest sources."""
-        return _call(lambda: services.ask(res, question, max(1, min(k, 25))))
+        return _call(lambda: services.ask(res.pinned(), question, max(1, min(k, 25))))
 
     @server.tool()
     def code_lookup(code: str, date_of_service: str | None = None) -> dict[str, Any]:
@@ -88,7 +89,7 @@ def create_server(
         place of service. Gives validity on the date of service, the official record, fee
         schedule indicators, MUE limits, NCCI PTP and add-on edits, and texts citing it.
         A modifier may follow the code: 99213-25."""
-        return _call(lambda: services.code_card(res, code, _date(date_of_service)))
+        return _call(lambda: services.code_card(res.pinned(), code, _date(date_of_service)))
 
     @server.tool()
     def claim_check(
@@ -100,7 +101,9 @@ def create_server(
         code, modifiers: [..], units, place_of_service, diagnosis_pointers?}]}. Returns
         findings (pass, fail, bypassed, no_data, error with a reference) and a summary naming
         the data releases used."""
-        return _call(lambda: services.check_claim_list(res, claims, setting, only_problems))
+        return _call(
+            lambda: services.check_claim_list(res.pinned(), claims, setting, only_problems)
+        )
 
     @server.tool()
     def em_level(

@@ -11,12 +11,18 @@ edit tables, the vault), loaded once per process on first use, from any thread.
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import logging
+import os
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import IO, Any, Generic, TypeVar
 
 from medref import __version__
@@ -42,7 +48,7 @@ from medref.codes.descriptors import load_descriptors
 from medref.codes.diff import diff
 from medref.codes.explain import explain
 from medref.em import mdm_level
-from medref.errors import InputError, InputTooLargeError, NotFoundError
+from medref.errors import InputError, InputTooLargeError, MedrefError, NotFoundError
 from medref.kb import KnowledgeBase, ReleaseInfo
 from medref.records import Record
 from medref.retrieval.search import Hit, Searcher
@@ -50,6 +56,8 @@ from medref.settings import Settings
 from medref.vault import VaultPage, backlinks, load_vault
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 MAX_CLAIM_LINES = 50_000
 """Claim lines one API or tool call may check; larger files go through `medref check`."""
@@ -121,14 +129,51 @@ class Vault:
     backlinks: dict[str, list[str]]
 
 
-class Resources:
-    """What every request shares, loaded lazily and once: pass one per process."""
+class Generation:
+    """One build's loaded state: its knowledge base, searcher and claim table loaders."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self._searcher = Lazy(lambda: Searcher(kb))
+        self._loaders = Lazy(lambda: SharedLoaders(kb))
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._searcher.get()
+
+    @property
+    def loaders(self) -> SharedLoaders:
+        return self._loaders.get()
+
+    def warm(self, settings: Settings) -> None:
+        """Load the indexes and every claim table now, so no request pays for them."""
+        answer_question(self.kb, self.searcher, "What is modifier 25?", settings, False, 1)
+        tables = edit_tables(self.kb, self.loaders)
+        for table in tables.all():
+            for info in table.releases:
+                table.release(info)
+
+
+class Resources:
+    """What every request shares, loaded lazily and once per build: pass one per process.
+
+    It follows the `current` link: after a build swaps a new knowledge base in, the next
+    look (on a request or by `watch`, at most every `settings.follow_seconds`; or
+    `follow(now=True)` on SIGHUP) moves to it. With `background` (a server), the new build is loaded and warmed first
+    while the old one goes on serving; the old one is let go when the last request using
+    it ends, and a later build may then delete it. A request sees one build from start to
+    end: skins call `pinned()` once per request or tool call."""
+
+    def __init__(self, settings: Settings, *, background: bool = False) -> None:
         self.settings = settings
-        self._kb = Lazy(lambda: KnowledgeBase.open(settings))
-        self._searcher = Lazy(lambda: Searcher(self.kb))
-        self._loaders = Lazy(lambda: SharedLoaders(self.kb))
+        self.background = background
+        self._generation: Generation | None = None
+        self._pinned: Generation | None = None
+        self._lock = threading.Lock()
+        self._looked_at = 0.0
+        self._loading: Path | None = None
+        self._failed: Path | None = None
+        """A build that did not load: not tried again until `current` moves or on SIGHUP."""
         self._vault = Lazy(self._load_vault)
         self._descriptors = Lazy(self._load_descriptors)
         self.max_claim_lines = MAX_CLAIM_LINES
@@ -136,16 +181,29 @@ class Resources:
         """Set once `warm` has loaded everything."""
 
     @property
+    def generation(self) -> Generation:
+        if self._pinned is not None:
+            return self._pinned
+        found = self._generation
+        if found is None:
+            with self._lock:
+                if self._generation is None:
+                    self._generation = Generation(KnowledgeBase.open(self.settings))
+                found = self._generation
+        return found
+
+    @property
     def kb(self) -> KnowledgeBase:
-        return self._kb.get()
+        return self.generation.kb
 
     @property
     def searcher(self) -> Searcher:
-        return self._searcher.get()
+        return self.generation.searcher
 
     def claim_tables(self) -> EditTables:
-        """Fresh per check (cheap), over tables read once per process."""
-        return edit_tables(self.kb, self._loaders.get())
+        """Fresh per check (cheap), over tables read once per build."""
+        generation = self.generation
+        return edit_tables(generation.kb, generation.loaders)
 
     @property
     def vault(self) -> Vault:
@@ -155,13 +213,60 @@ class Resources:
     def descriptors(self) -> Mapping[str, str] | None:
         return self._descriptors.get() or None
 
+    def pinned(self) -> Resources:
+        """This process's resources bound to the build in use now, for one request."""
+        self.follow()
+        view = copy.copy(self)
+        view._pinned = self.generation
+        return view
+
+    def follow(self, *, now: bool = False) -> None:
+        """Move to the build `current` points at, when it is another than the one loaded."""
+        clock = time.monotonic()
+        loaded = self._generation
+        if self._pinned is not None or loaded is None:
+            return
+        every = self.settings.follow_seconds
+        if not now and (every <= 0 or clock - self._looked_at < every):
+            return
+        self._looked_at = clock
+        target = self.settings.current.resolve()
+        if target == loaded.kb.path or not (target / "manifest.json").exists():
+            return
+        with self._lock:
+            if self._loading is not None or (target == self._failed and not now):
+                return
+            self._loading = target
+        if self.background:
+            threading.Thread(
+                target=self._move_to, args=(target,), name="medref-follow", daemon=True
+            ).start()
+        else:
+            self._move_to(target)
+
+    def watch(self, stop: threading.Event) -> None:
+        """Follow `current` until `stop` is set (a server's thread), so that an idle server
+        moves to a new build too and lets the old one go."""
+        every = self.settings.follow_seconds
+        while every > 0 and not stop.wait(every):
+            self.follow()
+
+    def _move_to(self, target: Path) -> None:
+        try:
+            generation = Generation(KnowledgeBase(target))
+            if self.background:
+                generation.warm(self.settings)
+        except (MedrefError, OSError, sqlite3.Error) as exc:
+            log.warning("build %s not loaded; still serving the previous one: %s", target, exc)
+            with self._lock:
+                self._failed, self._loading = target, None
+            return
+        with self._lock:
+            self._generation, self._loading, self._failed = generation, None, None
+
     def warm(self) -> None:
         """Load everything now (at server start) so no request pays for it."""
-        answer_question(self.kb, self.searcher, "What is modifier 25?", self.settings, False, 1)
-        tables = self.claim_tables()
-        for table in tables.all():
-            for info in table.releases:
-                table.release(info)
+        self.generation.warm(self.settings)
         _ = self.vault
         self.warmed.set()
 
@@ -194,13 +299,21 @@ def limit_text(text: str, limit: int, what: str) -> str:
 
 
 def health(res: Resources) -> dict[str, Any]:
+    """Reads the database in use, and names its build and age (never a path) and the
+    worker process that answered (`medref serve --workers N`)."""
     kb = res.kb
+    releases = kb.probe()
+    built_at = kb.manifest.get("built_at")
+    age = datetime.now(UTC) - datetime.fromisoformat(built_at) if built_at else None
     return {
         "status": "ok",
         "version": __version__,
-        "knowledge_base": str(kb.path),
-        "built_at": kb.manifest.get("built_at"),
+        "build": kb.build_id,
+        "built_at": built_at,
+        "age_seconds": int(age.total_seconds()) if age is not None else None,
+        "releases": releases,
         "warmed": res.warmed.is_set(),
+        "worker": os.getpid(),
     }
 
 
@@ -223,6 +336,7 @@ def record(
     res: Resources, ref: str, release: str | None = None, on: date | None = None
 ) -> dict[str, Any]:
     """One citable record with its full text (what a citation's quote is taken from)."""
+    _check_release(res.kb, release, None)
     found = res.kb.get(ref.strip(), release=release, on=on)
     if found is None:
         raise NotFoundError(
@@ -285,6 +399,7 @@ def search(
 ) -> list[dict[str, Any]]:
     query = limit_text(query, res.settings.max_query_chars, "query")
     _check_sources(res.kb, source_names)
+    _check_release(res.kb, release, source_names)
     hits = res.searcher.search(
         query, k=k, sources=source_names or None, release=release, date_of_service=date_of_service
     )
@@ -311,6 +426,17 @@ def _check_sources(kb: KnowledgeBase, names: Sequence[str] | None) -> None:
     unknown = [name for name in names or () if name not in loaded]
     if unknown:
         raise InputError(f"unknown source {', '.join(unknown)}; loaded: {', '.join(loaded)}")
+
+
+def _check_release(kb: KnowledgeBase, release: str | None, names: Sequence[str] | None) -> None:
+    """A release no loaded source (of `names`, when given) has is a mistake, not an empty
+    result."""
+    if release is None:
+        return
+    loaded = sorted({info.release for info in kb.releases() if not names or info.source in names})
+    if release not in loaded:
+        of = f" of {', '.join(names)}" if names else ""
+        raise InputError(f"unknown release {release!r}{of}; loaded: {', '.join(loaded)}")
 
 
 def ask(res: Resources, question: str, k: int = 10, use_llm: bool | None = None) -> dict[str, Any]:

@@ -5,11 +5,14 @@ explicitly. Nothing else in medref reads `os.environ`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from medref.errors import SettingsError
 
 REPO_VAULT = Path(__file__).resolve().parents[2] / "vault"
 
@@ -50,6 +53,11 @@ class Settings(BaseSettings):
     """When non-empty, the REST API requires one of these in the `X-API-Key` header."""
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    """Server worker processes (`medref serve`); each loads its own indexes and tables."""
+    follow_seconds: Annotated[float, Field(ge=0)] = 2.0
+    """How often a server looks at where `current` points, to move to a new build without a
+    restart; 0: only on SIGHUP."""
     max_upload_bytes: int = 20_000_000
     max_query_chars: int = 2_000
 
@@ -58,6 +66,17 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """`MEDREF_SOURCES=` (empty) means unset, as in a Makefile default."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_keys", mode="after")
+    @classmethod
+    def _no_blank_key(cls, keys: list[str]) -> list[str]:
+        """A blank key would let a request without a key through: refuse it at start."""
+        if any(not key.strip() for key in keys):
+            raise ValueError(
+                "an API key is empty or blank; every key must be a non-blank string, and "
+                "an empty list ([]) turns keys off"
+            )
+        return keys
 
     @field_validator("home", "sources", "vault", "cpt_descriptors", mode="after")
     @classmethod
@@ -81,3 +100,21 @@ class Settings(BaseSettings):
     def source_root(self) -> Path:
         """Where sources are read from: the mirror when set, else the download cache."""
         return self.sources if self.sources is not None else self.downloads
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, a bad value reported as a `SettingsError` naming the
+    variable instead of a traceback."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MEDREF_{'_'.join(str(part) for part in error['loc'][:1]).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"bad setting: {problems}") from None
+    except PydanticSettingsError as exc:
+        raise SettingsError(
+            f"bad setting: {exc} (list settings such as MEDREF_API_KEYS take JSON, "
+            'e.g. \'["key-one", "key-two"]\')'
+        ) from None

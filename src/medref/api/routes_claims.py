@@ -9,8 +9,9 @@ from fastapi import APIRouter, Body, File, Query, UploadFile
 
 from medref import services
 from medref.api.deps import Heavy, Res, SettingParam
+from medref.api.errors import ERROR_RESPONSES
 
-router = APIRouter(prefix="/api", tags=["claims"])
+router = APIRouter(prefix="/api", tags=["claims"], responses=ERROR_RESPONSES)
 
 OnlyProblems = Annotated[
     bool, Query(description="Leave out pass findings (only fail, error, bypassed, no_data).")

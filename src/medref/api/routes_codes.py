@@ -9,10 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from medref import services
 from medref.api.deps import DateOfService, Heavy, Res
+from medref.api.errors import ERROR_RESPONSES
 from medref.codes.diff import DIFF_SOURCES
 from medref.em import ELEMENT_SCALES, FAMILIES
 
-router = APIRouter(prefix="/api", tags=["codes"])
+router = APIRouter(prefix="/api", tags=["codes"], responses=ERROR_RESPONSES)
 
 
 @router.get("/code/{code}")

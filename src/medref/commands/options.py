@@ -9,12 +9,13 @@ import click
 
 from medref.kb import KnowledgeBase
 from medref.settings import Settings
+from medref.settings import load_settings as settings_from_environment
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 
 
 def load_settings() -> Settings:
-    return Settings()
+    return settings_from_environment()
 
 
 def open_kb() -> KnowledgeBase:
