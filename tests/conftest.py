@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from medref.kb import KnowledgeBase
-from medref.kb.build import build
+from medref.services.knowledge import build
 from medref.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ from medref.answer.prompts import messages
 from medref.answer.text import sentence_spans
 from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
-from medref.kb.build import build
 from medref.retrieval.search import Searcher
+from medref.services.knowledge import build
 from medref.settings import Settings
 
 PLANTED = (

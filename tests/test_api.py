@@ -14,12 +14,12 @@ from typing import Any, Protocol
 import pytest
 from fastapi.testclient import TestClient
 
-from medref import services
 from medref.api.app import create_app
 from medref.api.deps import Bulkhead
 from medref.api.web import STATIC
 from medref.kb import KnowledgeBase
-from medref.services import Lazy, Resources
+from medref.services import knowledge as kb_service
+from medref.services.resources import Lazy, Resources
 from medref.settings import Settings
 
 pytestmark = pytest.mark.kb
@@ -412,7 +412,7 @@ def test_unexpected_error_is_a_bare_500(
     def broken(_: Resources) -> None:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(services, "sources", broken)
+    monkeypatch.setattr(kb_service, "sources", broken)
     with TestClient(create_app(kb_settings, resources), raise_server_exceptions=False) as bare:
         message = assert_error(bare.get("/api/sources"), 500, "internal_error")
     assert "secret" not in message

@@ -14,12 +14,12 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
-from medref import services
 from medref.api.app import create_app
 from medref.cli import cli
 from medref.errors import SettingsError
 from medref.kb import KnowledgeBase
-from medref.services import Resources
+from medref.services import knowledge as kb_service
+from medref.services.resources import Resources
 from medref.settings import Settings
 from servers import free_port
 
@@ -79,7 +79,7 @@ def test_every_error_keeps_the_keep_alive_connection(
     def broken(_: Resources) -> None:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(services, "sources", broken)
+    monkeypatch.setattr(kb_service, "sources", broken)
     conn = http.client.HTTPConnection(*live, timeout=60)
     assert _send(conn, "GET", "/api/health").status == 200
     socket = conn.sock
@@ -99,7 +99,7 @@ def test_an_unexpected_error_is_logged_and_bare(
     def broken(_: Resources) -> None:
         raise RuntimeError("secret detail")
 
-    monkeypatch.setattr(services, "sources", broken)
+    monkeypatch.setattr(kb_service, "sources", broken)
     conn = http.client.HTTPConnection(*live, timeout=60)
     conn.request("GET", "/api/sources", headers={"X-API-Key": KEY})
     reply = conn.getresponse()

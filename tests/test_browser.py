@@ -26,7 +26,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from medref.api.app import create_app
 from medref.kb import KnowledgeBase
-from medref.services import Resources
+from medref.services.resources import Resources
 from medref.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.kb]

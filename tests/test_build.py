@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from medref.cli import cli
 from medref.errors import MedrefError
 from medref.kb import KnowledgeBase
-from medref.kb.build import build
+from medref.services.knowledge import build
 from medref.settings import Settings
 
 EXPECTED_SOURCES = {

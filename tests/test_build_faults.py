@@ -14,8 +14,8 @@ import pytest
 
 from medref.errors import BuildLockedError, SourceChangeError
 from medref.kb import KnowledgeBase
-from medref.kb.build import build
 from medref.kb.locks import exclusive_build
+from medref.services.knowledge import build
 from medref.settings import Settings
 from servers import MEDREF, current_build, medref_env, run_build, small_mirror
 

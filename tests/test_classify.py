@@ -234,3 +234,20 @@ def test_cpt_structure() -> None:
     assert classify("02000").category is None  # no section holds it
     assert classify("G0439").ref == "HCPCS:G0439" and knee.ref == "CPT:27447"
     assert classify("0DTJ4ZZ").ref is None  # no canonical reference for ICD-10-PCS
+
+
+@pytest.mark.parametrize(
+    ("raw", "system", "code"),
+    [
+        ("modifier 59", "modifier", "59"),
+        ("Modifier-25", "modifier", "25"),
+        ("mod 25", "modifier", "25"),
+        ("POS11", "place-of-service", "11"),
+        ("pos 02", "place-of-service", "02"),
+        ("place of service 11", "place-of-service", "11"),
+    ],
+)
+def test_modifiers_and_places_written_in_words(raw: str, system: str, code: str) -> None:
+    """`medref code "modifier 59"` and `POS11` read as the search box reads them (issue 16)."""
+    found = classify(raw)
+    assert (found.system, found.normalized) == (system, code)

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from medref.cli import cli
 from medref.codes.descriptors import load_descriptors
-from medref.codes.diff import diff
-from medref.codes.explain import explain
 from medref.errors import InputError, SourceFormatError
 from medref.kb import KnowledgeBase
+from medref.lookup.diff import diff
+from medref.lookup.explain import explain
 from medref.settings import Settings
 
 pytestmark = pytest.mark.kb

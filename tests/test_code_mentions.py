@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from medref.codes.mentions import MENTION_SOURCES, STEP, mention_keys, mentions
 from medref.kb import KnowledgeBase, schema
+from medref.lookup.mentions import MENTION_SOURCES, STEP, mention_keys, mentions
 from medref.settings import Settings
 
 

@@ -18,7 +18,7 @@ import pytest
 from medref.download import download_source, mirror_copy, sha256
 from medref.errors import DownloadError
 from medref.kb import KnowledgeBase
-from medref.kb.build import build
+from medref.services.knowledge import build
 from medref.settings import Settings
 from medref.sources import DownloadSpec, get_source
 from medref.sources.base import Source

@@ -177,7 +177,7 @@ def test_99211_only_on_request() -> None:
     [
         ({"minutes": 20, "year": 2020}, "1995/1997"),
         ({}, "give the three MDM elements"),
-        ({"problems": "low", "data": "limited"}, "missing: risk"),
+        ({"problems": "low"}, "give at least two"),
         ({"problems": "severe", "data": "limited", "risk": "low"}, "problems must be one of"),
         ({"minutes": 0}, "positive"),
     ],
@@ -297,7 +297,7 @@ def test_cli_families_and_errors() -> None:
     code, output = run_em("--family", "ed", "--minimal", "--json")
     assert code == 0 and json.loads(output)["code"] == "99281"
     code, output = run_em("--family", "office", "--minutes", "30")
-    assert code == 2 and "needs --patient" in output
+    assert code == 2 and "needs patient new or established" in output
     code, output = run_em("--patient", "new", "--minutes", "30", "--year", "2019")
     assert code == 2 and "1995/1997" in output
 
@@ -306,3 +306,54 @@ def test_cli_help_ends_with_an_example() -> None:
     code, output = run_em("--help")
     tail = " ".join(output.split()[-12:])
     assert code == 0 and "Example: medref em --patient established" in tail
+
+
+def test_two_elements_that_meet_a_level_decide_it() -> None:
+    """MDM is the level met by 2 of 3 elements: two given elements decide at least the lower
+    of their levels, and the result says so (issue 16)."""
+    result = level_office_visit("established", problems="moderate", risk="moderate")
+    assert (result.code, result.basis) == ("99214", "mdm")
+    assert result.mdm is not None and set(result.mdm.deciding) == {"problems", "risk"}
+    assert any("data was not given" in note for note in result.notes)
+    lower = level_office_visit("new", problems="high", data="limited")
+    assert lower.code == "99203"
+
+
+def test_mdm_level_words_are_accepted_for_every_element() -> None:
+    """The AMA table's level words (straightforward, low, moderate, high) stand for the
+    element level that supports them: data low = limited, risk straightforward = minimal."""
+    words = level_office_visit("established", problems="low", data="low", risk="straightforward")
+    scale = level_office_visit("established", problems="low", data="limited", risk="minimal")
+    assert words.code == scale.code == "99213"
+    assert words.mdm is not None and words.mdm.elements["data"] == "limited"
+    assert level_office_visit("new", problems="High", data="HIGH", risk="high").code == "99205"
+
+
+def test_every_result_cites_its_rules() -> None:
+    result = level_office_visit("new", minutes=95)
+    assert "IOM:100-04/12/30.6.1" in result.sources
+    assert "IOM:100-04/12/30.6.7" in result.sources
+    assert "IOM:100-04/12/30.6.15.2" in result.sources  # prolonged G2212
+    assert "WIKI:em-leveling" in result.sources
+    ed = mdm_level("ed", minimal=True, year=2025)
+    assert "IOM:100-04/12/30.6.11" in ed.sources
+
+
+def test_cli_date_of_service_picks_the_year_and_output_cites_sources() -> None:
+    code, output = run_em("--patient", "new", "--minutes", "35", "-d", "2023-05-01", "--json")
+    assert code == 0
+    found = json.loads(output)
+    assert (found["year"], found["code"]) == (2023, "99203")
+    code, output = run_em("--patient", "new", "--minutes", "30", "-d", "2019-05-01")
+    assert code == 2 and "1995/1997" in output
+    code, output = run_em("--patient", "established", "--problems", "low", "--data", "low")
+    assert code == 0 and output.startswith("99213") and "sources: IOM:100-04/12/30.6.1" in output
+    code, output = run_em(
+        "--patient", "new", "--minutes", "30", "-d", "2025-01-02", "--year", "2024"
+    )
+    assert code == 2 and "disagree" in output
+
+
+def test_unknown_family_names_only_what_users_can_give() -> None:
+    code, output = run_em("--family", "office-old", "--minutes", "30")
+    assert code == 2 and "office-new" not in output

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from medref.kb import KnowledgeBase
-from medref.kb.build import build
 from medref.retrieval import layout
 from medref.retrieval.search import Searcher
+from medref.services.knowledge import build
 from medref.settings import Settings
 
 SOURCES = ("pos", "ncd")

@@ -11,21 +11,20 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from medref.errors import SourceFormatError
-from medref.records import Record
-from medref.sources.pfs import (
+from medref.codes.hcpcs_ranges import public_descriptor
+from medref.codes.pfs_indicators import (
     ASSISTANT_AT_SURGERY,
     BILATERAL_SURGERY,
     CO_SURGEONS,
     GLOBAL_DAYS,
-    LEVEL_II_CODE,
     MULTIPLE_PROCEDURE,
     PCTC_INDICATORS,
-    PFS,
-    SOURCES,
     STATUS_CODES,
     TEAM_SURGERY,
 )
+from medref.errors import SourceFormatError
+from medref.records import Record
+from medref.sources.pfs import PFS, SOURCES
 
 CMS = Path(__file__).resolve().parents[1].parent / "shared" / "cms"
 RVU_DIR = CMS / "pfs" / "2025-01"
@@ -79,7 +78,7 @@ def test_level_ii_descriptions_kept_cpt_and_cdt_never(real: dict[str, Record]) -
     assert real["PFS:G0439"].title == "PFS G0439: status A, global XXX (Ppps, subseq visit)"
     for record in real.values():
         assert record.code is not None
-        if LEVEL_II_CODE.fullmatch(record.code) is None:
+        if not public_descriptor(record.code):
             assert record.data["description"] == ""
             assert "(" not in record.title
     assert real["PFS:D0120"].data["description"] == ""

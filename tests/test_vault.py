@@ -28,7 +28,7 @@ from medref.vault import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-VAULT_DIR = REPO / "vault"
+VAULT_DIR = REPO / "src" / "medref" / "vault_pages"
 CMS = REPO.parent / "shared" / "cms"
 
 REQUIRED = {

@@ -40,6 +40,31 @@ ELEMENT_SCALES: dict[str, tuple[str, ...]] = {
     "risk": ("minimal", "low", "moderate", "high"),
 }
 """Each element's scale, lowest first; position i supports MDM level MDM_LEVELS[i]."""
+LEVEL_WORDS: dict[str, int] = {
+    "none": 0,
+    "minimal or none": 0,
+    **{w: i for i, w in enumerate(MDM_LEVELS)},
+}
+"""The MDM level words (AMA table: straightforward, low, moderate, high) accepted for any
+element: `data low` is `data limited`, `risk straightforward` is `risk minimal`."""
+
+MANUAL = "IOM:100-04/12/30.6.1"
+"""CMS: selection of the level of an E/M service (Claims Processing Manual ch. 12)."""
+PROLONGED_MANUAL = "IOM:100-04/12/30.6.15.2"
+VAULT_PAGES = ("WIKI:em-leveling", "WIKI:medical-decision-making")
+"""Our own pages on the 2021+ MDM table and time rules (the AMA text is not shipped)."""
+
+PATIENT_FAMILIES: dict[str, tuple[Family, Family]] = {
+    "office": ("office-new", "office-established"),
+    "home": ("home-new", "home-established"),
+}
+"""Families split by patient type: family `office` + patient `new` -> `office-new`."""
+FAMILY_CHOICES: tuple[str, ...] = (
+    *PATIENT_FAMILIES,
+    *(f for f in FAMILIES if not f.startswith(tuple(PATIENT_FAMILIES))),
+)
+"""The family names users give: office and home (with a patient type), and the others."""
+PATIENTS = ("new", "established")
 
 FIRST_YEAR = 2021
 FRAMEWORK_2023 = 2023
@@ -107,6 +132,21 @@ FAMILY_RULES: dict[Family, FamilyRule] = {
     ),
 }
 
+FAMILY_MANUALS: dict[Family, str] = {
+    "office-new": "IOM:100-04/12/30.6.7",
+    "office-established": "IOM:100-04/12/30.6.7",
+    "hospital-initial": "IOM:100-04/12/30.6.9.1",
+    "hospital-subsequent": "IOM:100-04/12/30.6.9.2",
+    "consult-office": "IOM:100-04/12/30.6.10",
+    "consult-inpatient": "IOM:100-04/12/30.6.10",
+    "ed": "IOM:100-04/12/30.6.11",
+    "nursing-initial": "IOM:100-04/12/30.6.13",
+    "nursing-subsequent": "IOM:100-04/12/30.6.13",
+    "home-new": "IOM:100-04/12/30.6.14",
+    "home-established": "IOM:100-04/12/30.6.14",
+}
+"""The Claims Processing Manual (100-04, chapter 12) section on paying each family."""
+
 OFFICE_RANGES_2021: dict[Family, tuple[tuple[int, int, str], ...]] = {
     "office-new": ((15, 29, "99202"), (30, 44, "99203"), (45, 59, "99204"), (60, 74, "99205")),
     "office-established": (
@@ -154,6 +194,8 @@ class EmResult:
     minutes: int | None = None
     prolonged: tuple[Prolonged, ...] = ()
     notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    """Canonical references of the rules applied (manual sections, our vault pages)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -164,6 +206,16 @@ def decide_mdm(problems: str, data: str, risk: str) -> MdmDecision:
     given = {"problems": problems, "data": data, "risk": risk}
     ranks = {name: _rank(name, value) for name, value in given.items()}
     level = sorted(ranks.values())[1]
+    deciding = tuple(name for name, rank in ranks.items() if rank >= level)
+    elements = {name: ELEMENT_SCALES[name][rank] for name, rank in ranks.items()}
+    return MdmDecision(MDM_LEVELS[level], deciding, elements)
+
+
+def decide_two(given: dict[str, str]) -> MdmDecision:
+    """MDM from two elements: both meet the lower of their two levels, so it is at least
+    that; the missing element could raise it only up to the higher one."""
+    ranks = {name: _rank(name, value) for name, value in given.items()}
+    level = min(ranks.values())
     deciding = tuple(name for name, rank in ranks.items() if rank >= level)
     elements = {name: ELEMENT_SCALES[name][rank] for name, rank in ranks.items()}
     return MdmDecision(MDM_LEVELS[level], deciding, elements)
@@ -213,7 +265,8 @@ def mdm_level(
     _check_year(family, year)
     elements = (problems, data, risk)
     if minimal:
-        return _minimal(family, rule, year, medicare, given=any(elements) or minutes is not None)
+        given = any(elements) or minutes is not None
+        return _with_notes(_minimal(family, rule, year, medicare, given=given), rule, medicare)
     if not any(e is not None for e in elements) and minutes is None:
         raise InputError("give the three MDM elements (problems, data, risk), or minutes")
     by_mdm = _by_mdm(family, rule, year, medicare, problems, data, risk)
@@ -222,11 +275,29 @@ def mdm_level(
     return _with_notes(chosen, rule, medicare)
 
 
+def family_for(family: str | None, patient: str | None) -> Family:
+    """The E/M family of a visit from the names users give: `office` (the default) or `home`
+    with patient `new`/`established`, or one of the other families without a patient."""
+    name = (family or "office").strip().lower()
+    if patient is not None and patient not in PATIENTS:
+        raise InputError(f"patient must be new or established, not {patient!r}")
+    if name in PATIENT_FAMILIES:
+        if patient is None:
+            raise InputError(f"the {name} family needs patient new or established")
+        new, established = PATIENT_FAMILIES[name]
+        return new if patient == "new" else established
+    if name not in FAMILY_CHOICES:
+        raise InputError(f"unknown E/M family {family!r}; use one of {', '.join(FAMILY_CHOICES)}")
+    if patient is not None:
+        raise InputError(f"patient new/established does not apply to the {name} family")
+    return _family(name)
+
+
 def _family(name: str) -> Family:
     for family in FAMILIES:
         if family == name:
             return family
-    raise InputError(f"unknown E/M family {name!r}; use one of {', '.join(FAMILIES)}")
+    raise InputError(f"unknown E/M family {name!r}; use one of {', '.join(FAMILY_CHOICES)}")
 
 
 def _check_year(family: Family, year: int) -> None:
@@ -244,10 +315,15 @@ def _check_year(family: Family, year: int) -> None:
 
 def _rank(element: str, value: str) -> int:
     scale = ELEMENT_SCALES[element]
-    normalized = value.strip().lower()
-    if normalized not in scale:
-        raise InputError(f"{element} must be one of {', '.join(scale)}, not {value!r}")
-    return scale.index(normalized)
+    normalized = " ".join(value.lower().split())
+    if normalized in scale:
+        return scale.index(normalized)
+    if normalized in LEVEL_WORDS:
+        return LEVEL_WORDS[normalized]
+    raise InputError(
+        f"{element} must be one of {', '.join(scale)} (or an MDM level word: "
+        f"{', '.join(MDM_LEVELS)}), not {value!r}"
+    )
 
 
 def _minimal(family: Family, rule: FamilyRule, year: int, medicare: bool, given: bool) -> EmResult:
@@ -284,10 +360,13 @@ def _by_mdm(
     given = {"problems": problems, "data": data, "risk": risk}
     if all(v is None for v in given.values()):
         return None
-    missing = [name for name, value in given.items() if value is None]
-    if missing:
-        raise InputError(f"MDM needs all three elements; missing: {', '.join(missing)}")
-    decision = decide_mdm(problems or "", data or "", risk or "")
+    known = {name: value for name, value in given.items() if value is not None}
+    if len(known) < 2:
+        raise InputError(
+            "MDM is the level met by 2 of its 3 elements (problems, data, risk): give at "
+            f"least two; given: {', '.join(known)}"
+        )
+    decision = decide_mdm(**known) if len(known) == 3 else decide_two(known)
     code = rule.codes[MDM_LEVELS.index(decision.level)]
     return EmResult(
         family,
@@ -410,6 +489,15 @@ def _better(by_mdm: EmResult | None, by_time: EmResult | None) -> EmResult:
 
 def _with_notes(result: EmResult, rule: FamilyRule, medicare: bool) -> EmResult:
     notes = list(result.notes)
+    if result.mdm is not None and len(result.mdm.elements) == 2:
+        missing = next(e for e in ELEMENT_SCALES if e not in result.mdm.elements)
+        notes.append(
+            f"MDM from two elements: both meet {result.mdm.level}; {missing} was not given "
+            "and could only raise the level to the higher of the two"
+        )
+    sources = [MANUAL, FAMILY_MANUALS[result.family]]
+    if result.prolonged:
+        sources.append(PROLONGED_MANUAL)
     if medicare and result.family.startswith("consult"):
         notes.append(
             "Medicare does not pay consultation codes; bill the visit with the "
@@ -422,4 +510,6 @@ def _with_notes(result: EmResult, rule: FamilyRule, medicare: bool) -> EmResult:
         )
     if result.code == rule.codes[-1] and result.minutes is None and rule.minutes:
         notes.append("prolonged time codes need time-based leveling: give minutes too")
-    return replace(result, notes=tuple(notes))
+    return replace(
+        result, notes=tuple(notes), sources=tuple(dict.fromkeys((*sources, *VAULT_PAGES)))
+    )

@@ -15,10 +15,14 @@ from typing import Any, TypeVar
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from medref import __version__, services
+from medref import __version__
 from medref.claims.model import Setting
 from medref.errors import MedrefError
-from medref.services import Resources
+from medref.services import claims as claim_service
+from medref.services import codes as code_service
+from medref.services import search as search_service
+from medref.services import visits as visit_service
+from medref.services.resources import Resources
 from medref.settings import Settings
 
 T = TypeVar("T")
@@ -51,8 +55,7 @@ def create_server(
     settings: Settings | None = None,
     resources: Resources | None = None,
 ) -> MCPServer[Any]:
-    """The MCP server; its tools share one `Resources` (indexes load on first use), and
-    each call reads one build (a rebuild moves the next calls to the new one)."""
+    """The MCP server; its tools share one `Resources` (indexes load on first use)."""
     res = resources or Resources(settings or Settings())
     server: MCPServer[Any] = MCPServer("medref", version=__version__, instructions=INSTRUCTIONS)
 
@@ -65,7 +68,7 @@ def create_server(
         `sources` limits to source names such as iom, hcpcs, icd10cm, ncd, statute;
         `date_of_service` (YYYY-MM-DD) picks the releases in force on that date."""
         hits = _call(
-            lambda: services.search(
+            lambda: search_service.search(
                 res.pinned(),
                 query,
                 max(1, min(k, 25)),
@@ -81,7 +84,7 @@ def create_server(
         """Answer a Medicare billing question from the loaded sources, with citations that
         quote the source text exactly. `answerable` is false when the sources do not answer
         it; `closest` then lists the nearest sources."""
-        return _call(lambda: services.ask(res.pinned(), question, max(1, min(k, 25))))
+        return _call(lambda: search_service.ask(res.pinned(), question, max(1, min(k, 25))))
 
     @server.tool()
     def code_lookup(code: str, date_of_service: str | None = None) -> dict[str, Any]:
@@ -89,7 +92,7 @@ def create_server(
         place of service. Gives validity on the date of service, the official record, fee
         schedule indicators, MUE limits, NCCI PTP and add-on edits, and texts citing it.
         A modifier may follow the code: 99213-25."""
-        return _call(lambda: services.code_card(res.pinned(), code, _date(date_of_service)))
+        return _call(lambda: code_service.code_card(res.pinned(), code, _date(date_of_service)))
 
     @server.tool()
     def claim_check(
@@ -99,10 +102,10 @@ def create_server(
         ICD-10-CM and place-of-service tables for each line's date of service. `claims` is a
         list of {claim_id, setting?, diagnoses: [ICD-10-CM], lines: [{line, date_of_service,
         code, modifiers: [..], units, place_of_service, diagnosis_pointers?}]}. Returns
-        findings (pass, fail, bypassed, no_data, error with a reference) and a summary naming
+        findings (pass, fail, bypassed, warning, no_data, error with a reference) and a summary naming
         the data releases used."""
         return _call(
-            lambda: services.check_claim_list(res.pinned(), claims, setting, only_problems)
+            lambda: claim_service.check_claim_list(res.pinned(), claims, setting, only_problems)
         )
 
     @server.tool()
@@ -112,7 +115,7 @@ def create_server(
         data: str | None = None,
         risk: str | None = None,
         minutes: int | None = None,
-        year: int = 2025,
+        date_of_service: str | None = None,
         family: str | None = None,
         medicare: bool = True,
     ) -> dict[str, Any]:
@@ -121,10 +124,18 @@ def create_server(
         (minimal/low/moderate/high); or by total minutes; or both (the higher code wins).
         family: office (default) or home with patient new/established, or hospital-initial,
         hospital-subsequent, consult-office, consult-inpatient, ed, nursing-initial,
-        nursing-subsequent. Prolonged time adds G2212 (medicare) or 99417."""
+        nursing-subsequent. date_of_service (YYYY-MM-DD, default today) picks the year's rules.
+        Prolonged time adds G2212 (medicare) or 99417."""
         return _call(
-            lambda: services.em_level(
-                patient, problems, data, risk, minutes, year, family, medicare
+            lambda: visit_service.em_level(
+                patient,
+                problems,
+                data,
+                risk,
+                minutes,
+                family=family,
+                medicare=medicare,
+                date_of_service=_date(date_of_service),
             )
         )
 

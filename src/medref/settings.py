@@ -14,7 +14,8 @@ from pydantic_settings import SettingsError as PydanticSettingsError
 
 from medref.errors import SettingsError
 
-REPO_VAULT = Path(__file__).resolve().parents[2] / "vault"
+PACKAGED_VAULT = Path(__file__).resolve().parent / "vault_pages"
+"""The knowledge vault ships inside the package, so an installed wheel has it."""
 
 
 def _default_home() -> Path:
@@ -25,41 +26,48 @@ class Settings(BaseSettings):
     """Every knob medref has. Environment variables are the field names upper-cased with
     the `MEDREF_` prefix, e.g. `MEDREF_HOME`, `MEDREF_SOURCES`, `MEDREF_EMBEDDINGS`."""
 
-    model_config = SettingsConfigDict(env_prefix="MEDREF_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MEDREF_", extra="ignore", use_attribute_docstrings=True
+    )
 
     home: Path = Field(default_factory=_default_home)
     """Knowledge base folder: builds, the `current` link and the download cache."""
     sources: Path | None = None
     """Mirror folder laid out like ../shared/cms; when unset, `medref download` fills the cache."""
-    vault: Path = REPO_VAULT
+    vault: Path = PACKAGED_VAULT
     """The knowledge vault (Markdown concept pages)."""
     embeddings: bool = True
     """Compute dense vectors at build time (packaged MiniLM int8 ONNX; no download)."""
     embed_batch: int = 64
+    """Texts embedded per batch at build time."""
     keep_builds: Annotated[int, Field(ge=1)] = 2
-    """Builds kept on disk, the current one included (older ones are deleted once no
-    running server reads them)."""
+    """Builds kept on disk, the current one included (older ones go once no server reads them)."""
     max_record_drop: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
-    """Share of a release's records that may vanish against the build in force before a
-    build stops (`medref build --accept-changes` lets a real fall through)."""
+    """Share of a release's records that may vanish before a build stops (see --accept-changes)."""
     cpt_descriptors: Path | None = None
     """A licensed CPT descriptor file (code<TAB>descriptor) to show descriptors from."""
     llm_base_url: str | None = None
     """OpenAI-compatible endpoint for the optional LLM answerer, e.g. http://127.0.0.1:8080/v1."""
     llm_model: str = "local"
+    """Model name sent to the LLM endpoint."""
     llm_api_key: str | None = None
+    """Bearer key for the LLM endpoint, when it needs one."""
     llm_timeout: float = 60.0
+    """Seconds to wait for the LLM endpoint."""
     api_keys: list[str] = Field(default_factory=list)
-    """When non-empty, the REST API requires one of these in the `X-API-Key` header."""
+    """When non-empty, the REST API requires one of these in `X-API-Key`; a blank key is an error."""
     host: str = "127.0.0.1"
+    """Address `medref serve` listens on."""
     port: int = 8000
+    """Port `medref serve` listens on."""
     workers: Annotated[int, Field(ge=1, le=64)] = 1
-    """Server worker processes (`medref serve`); each loads its own indexes and tables."""
+    """Worker processes of `medref serve` (one per core; each loads its own indexes)."""
     follow_seconds: Annotated[float, Field(ge=0)] = 2.0
-    """How often a server looks at where `current` points, to move to a new build without a
-    restart; 0: only on SIGHUP."""
+    """How often a server looks for a new build to move to without a restart (0: on SIGHUP only)."""
     max_upload_bytes: int = 20_000_000
+    """Largest request body the REST API accepts (claim uploads)."""
     max_query_chars: int = 2_000
+    """Longest search query or question accepted."""
 
     @field_validator("sources", "cpt_descriptors", "llm_base_url", "llm_api_key", mode="before")
     @classmethod
@@ -118,3 +126,18 @@ def load_settings(**overrides: Any) -> Settings:
             f"bad setting: {exc} (list settings such as MEDREF_API_KEYS take JSON, "
             'e.g. \'["key-one", "key-two"]\')'
         ) from None
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from the fields (tests/test_readme.py checks
+    the README holds exactly this)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        if field.default_factory is not None:
+            default = {"home": "platform data folder"}.get(name, "none")
+        elif name == "vault":
+            default = "the vault in the package"
+        else:
+            default = "unset" if field.default is None else str(field.default).lower()
+        rows.append(f"| `MEDREF_{name.upper()}` | {default} | {field.description} |")
+    return "\n".join(rows)

@@ -19,7 +19,7 @@ from medref.api.errors import UnexpectedErrorGuard, error_body, install_error_ha
 from medref.api.guards import ApiKeyGuard, BodySizeGuard
 from medref.api.web import mount_web
 from medref.errors import MedrefError, SettingsError
-from medref.services import Resources
+from medref.services.resources import Resources
 from medref.settings import Settings, load_settings
 
 __all__ = ["create_app", "error_body", "serve_app"]

@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Query, Request
 
 from medref.claims.model import Setting
-from medref.services import Resources
+from medref.services.resources import Resources
 
 T = TypeVar("T")
 

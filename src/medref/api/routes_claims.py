@@ -7,14 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Query, UploadFile
 
-from medref import services
 from medref.api.deps import Heavy, Res, SettingParam
 from medref.api.errors import ERROR_RESPONSES
+from medref.services import claims as claim_service
 
 router = APIRouter(prefix="/api", tags=["claims"], responses=ERROR_RESPONSES)
 
 OnlyProblems = Annotated[
-    bool, Query(description="Leave out pass findings (only fail, error, bypassed, no_data).")
+    bool,
+    Query(description="Leave out pass findings (only fail, warning, error, bypassed, no_data)."),
 ]
 CLAIMS_EXAMPLE = [
     {
@@ -54,7 +55,7 @@ def check(
     """Check claims against the NCCI, MUE, add-on, PFS, HCPCS, ICD-10-CM and POS tables:
     findings per claim line, and a summary naming the data releases used."""
     with heavy.slot():
-        return services.check_claim_list(res, claims, setting, only_problems)
+        return claim_service.check_claim_list(res, claims, setting, only_problems)
 
 
 @router.post("/check/csv")
@@ -67,6 +68,6 @@ def check_csv(
 ) -> dict[str, Any]:
     """The same check for an uploaded CSV claim file."""
     with heavy.slot():
-        return services.check_csv(
+        return claim_service.check_csv(
             res, file.file, setting, only_problems, name=file.filename or "claims.csv"
         )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from medref import services
 from medref.api.deps import DateOfService, Heavy, Res
 from medref.api.errors import ERROR_RESPONSES
-from medref.codes.diff import DIFF_SOURCES
-from medref.em import ELEMENT_SCALES, FAMILIES
+from medref.em import ELEMENT_SCALES, FAMILY_CHOICES
+from medref.services import codes as code_service
+from medref.services import visits as visit_service
 
 router = APIRouter(prefix="/api", tags=["codes"], responses=ERROR_RESPONSES)
 
@@ -25,20 +26,23 @@ def code(
 ) -> dict[str, Any]:
     """The `medref code` card: system, validity on the date, record, PFS, MUE, PTP, add-on."""
     with heavy.slot():
-        return services.code_card(res, code, date_of_service)
+        return code_service.code_card(res, code, date_of_service)
 
 
 @router.get("/code-diff")
 def code_diff(
     res: Res,
     heavy: Heavy,
-    source: Annotated[str, Query(description=f"One of {', '.join(DIFF_SOURCES)}")],
     a: Annotated[str, Query(max_length=40, description="The older release, e.g. 2025")],
     b: Annotated[str, Query(max_length=40, description="The newer release, e.g. 2026-04")],
+    source: Annotated[
+        str | None,
+        Query(description="Code set, e.g. icd10cm (default: the one holding both releases)"),
+    ] = None,
 ) -> dict[str, Any]:
     """Codes added, deleted and changed from release `a` to release `b`."""
     with heavy.slot():
-        return services.code_diff(res, source, a, b)
+        return code_service.code_diff(res, source, a, b)
 
 
 def _scale(element: str) -> str:
@@ -54,9 +58,14 @@ class EmRequest(BaseModel):
     data: str | None = Field(None, description=_scale("data"))
     risk: str | None = Field(None, description=_scale("risk"))
     minutes: int | None = Field(None, ge=1, le=1440, description="Total time on the date.")
-    year: int = Field(2025, ge=1990, le=2100, description="Year of the date of service.")
+    year: int | None = Field(
+        None, ge=1990, le=2100, description="Year of the date of service (default: this year)."
+    )
+    date_of_service: date | None = Field(
+        None, description="Date of service (YYYY-MM-DD): its year's rules apply."
+    )
     family: str | None = Field(
-        None, description=f"office (default), home, or one of {', '.join(FAMILIES)}."
+        None, description=f"One of {', '.join(FAMILY_CHOICES)} (default office)."
     )
     medicare: bool = Field(True, description="G2212 for prolonged time instead of 99417.")
     minimal: bool = Field(False, description="Select 99211 (99281 in the ED) explicitly.")
@@ -65,4 +74,4 @@ class EmRequest(BaseModel):
 @router.post("/em")
 def em(visit: EmRequest) -> dict[str, Any]:
     """The E/M code by medical decision making (2 of 3 elements) or total time."""
-    return services.em_level(**visit.model_dump())
+    return visit_service.em_level(**visit.model_dump())

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from medref import services
 from medref.api.deps import DateOfService, Res
 from medref.api.errors import ERROR_RESPONSES
+from medref.services import knowledge as kb_service
 
 router = APIRouter(prefix="/api", tags=["knowledge base"], responses=ERROR_RESPONSES)
 
@@ -16,13 +16,13 @@ router = APIRouter(prefix="/api", tags=["knowledge base"], responses=ERROR_RESPO
 @router.get("/health")
 def health(res: Res) -> dict[str, Any]:
     """Liveness and the knowledge base in use; never needs an API key."""
-    return services.health(res)
+    return kb_service.health(res)
 
 
 @router.get("/sources")
 def sources(res: Res) -> list[dict[str, Any]]:
     """Every loaded source release: records, chunks, the dates it is in force, build time."""
-    return services.sources(res)
+    return kb_service.sources(res)
 
 
 @router.get("/record")
@@ -43,7 +43,7 @@ def record(
     date_of_service: DateOfService = None,
 ) -> dict[str, Any]:
     """One record with its full text: what citations quote and the web app highlights."""
-    return services.record(res, ref, release, date_of_service)
+    return kb_service.record(res, ref, release, date_of_service)
 
 
 @router.get("/vault/{slug}")
@@ -51,4 +51,4 @@ def vault_page(
     res: Res, slug: Annotated[str, Path(max_length=100, pattern="^[a-z0-9-]+$")]
 ) -> dict[str, Any]:
     """A concept page of the knowledge vault with its links and backlinks."""
-    return services.vault_page(res, slug)
+    return kb_service.vault_page(res, slug)

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from medref import services
 from medref.api.deps import DateOfService, Heavy, Res
 from medref.api.errors import ERROR_RESPONSES, error_body, library_status, snake_case
 from medref.errors import MedrefError
+from medref.services import search as search_service
 
 router = APIRouter(prefix="/api", tags=["search and ask"], responses=ERROR_RESPONSES)
 
@@ -39,7 +39,7 @@ def search(
     date_of_service: DateOfService = None,
 ) -> list[dict[str, Any]]:
     """Hybrid search (exact routes, BM25, dense vectors): hits with canonical references."""
-    return services.search(res, q, k, source_list(source), release, date_of_service)
+    return search_service.search(res, q, k, source_list(source), release, date_of_service)
 
 
 class AskRequest(BaseModel):
@@ -56,7 +56,7 @@ def ask(res: Res, heavy: Heavy, body: AskRequest) -> dict[str, Any]:
     """An answer whose every sentence cites a record and quotes it exactly; the fixed
     refusal, with the closest sources, when the loaded sources do not answer."""
     with heavy.slot():
-        return services.ask(res, body.question, body.k, body.llm)
+        return search_service.ask(res, body.question, body.k, body.llm)
 
 
 @router.get(
@@ -78,7 +78,7 @@ def ask_stream(
     llm: Annotated[bool | None, Query()] = None,
 ) -> StreamingResponse:
     """The answer as Server-Sent Events: verified text as it is ready, then the citations."""
-    events = services.ask_events(res, q, k, llm)
+    events = search_service.ask_events(res, q, k, llm)
     return StreamingResponse(
         server_sent(heavy.iterate(events)),
         media_type="text/event-stream",

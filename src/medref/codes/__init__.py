@@ -1,23 +1,11 @@
-"""Code systems as small pure modules (CPT structure, HCPCS letter ranges, ICD-10 formats,
-modifiers), plus the knowledge-base views that explain one code.
+"""Domain facts, once: code systems (CPT structure, HCPCS letter ranges, ICD-10 formats and
+chapters, modifiers, code shapes), fee schedule indicator meanings and NCCI semantics, as small
+pure modules that import nothing of the knowledge base. Parsers, rules and views read them.
 
     classify(raw)           -> Classification   what a string is, from its form
-    explain(kb, raw, on)    -> CodeCard         what the loaded tables say on a date
-    diff(kb, source, a, b)  -> CodeDiff         codes added, deleted, changed
 """
 
 from medref.codes.classify import Classification, classify
-from medref.codes.diff import CodeDiff, diff
-from medref.codes.explain import CodeCard, explain
 from medref.codes.systems import Hint, System
 
-__all__ = [
-    "Classification",
-    "CodeCard",
-    "CodeDiff",
-    "Hint",
-    "System",
-    "classify",
-    "diff",
-    "explain",
-]
+__all__ = ["Classification", "Hint", "System", "classify"]

@@ -92,7 +92,19 @@ def _fits(system: System, hint: Hint) -> bool:
     return system in CPT_SYSTEMS if hint == "cpt" else system == hint
 
 
+SPELLED_OUT: tuple[tuple[re.Pattern[str], Hint], ...] = (
+    (re.compile(r"(?:MODIFIERS?|MOD)\s*-?\s*([0-9A-Z]{2})"), "modifier"),
+    (re.compile(r"(?:POS|PLACE\s+OF\s+SERVICE)\s*-?\s*(\d{2})"), "place-of-service"),
+)
+"""How people write a modifier or a place of service in words, as the search box takes them:
+`modifier 59`, `mod 25`, `POS11`, `place of service 02`."""
+
+
 def _strip_prefix(text: str, hint: Hint | None) -> tuple[str, Hint | None]:
+    for pattern, system in SPELLED_OUT:
+        spelled = pattern.fullmatch(text)
+        if spelled is not None and hint in (None, system):
+            return spelled[1], system
     prefix, sep, rest = text.partition(":")
     if not sep:
         return text, hint

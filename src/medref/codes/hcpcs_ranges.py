@@ -6,6 +6,8 @@ base. D codes are CDT (dental, ADA copyright): we name the range and never show 
 
 from __future__ import annotations
 
+from medref.codes.patterns import LEVEL_II_CODE
+
 LETTER_RANGES: dict[str, str] = {
     "A": "Transportation, medical and surgical supplies, miscellaneous and investigational",
     "B": "Enteral and parenteral therapy",
@@ -34,3 +36,8 @@ DESCRIPTOR_RESTRICTED = frozenset({"D"})
 def letter_range(code: str) -> str | None:
     """The family named by a Level II code's first letter, None for letters CMS does not use."""
     return LETTER_RANGES.get(code[:1])
+
+
+def public_descriptor(code: str) -> bool:
+    """True for a Level II code whose descriptor we may show; CPT and CDT text is licensed."""
+    return LEVEL_II_CODE.fullmatch(code) is not None and code[0] not in DESCRIPTOR_RESTRICTED

@@ -93,6 +93,12 @@ def cm_problem(code: str) -> str | None:
     return None
 
 
+def is_printed_cm(code: str) -> bool:
+    """True for an ICD-10-CM code as the tabular list prints it: dotted after the third
+    character whenever it is longer than three."""
+    return cm_problem(code) is None and ("." in code or len(code) == 3)
+
+
 def cm_chapter(code: str) -> str | None:
     category = undotted(code)[:3]
     return next((name for first, last, name in CM_CHAPTERS if first <= category <= last), None)

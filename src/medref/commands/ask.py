@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-from medref.answer import Answer, ask
-from medref.commands.options import echo_json, json_option, load_settings
-from medref.kb import KnowledgeBase
-from medref.retrieval.search import Searcher
+from medref.commands.options import echo_json, json_option, resources
 
 
-def _print(answer: Answer) -> None:
-    click.echo(answer.text)
-    if answer.notice:
-        click.echo(f"\nnote: {answer.notice}", err=True)
-    if answer.citations:
+def _print(answer: dict[str, Any]) -> None:
+    click.echo(answer["answer"])
+    if answer.get("notice"):
+        click.echo(f"\nnote: {answer['notice']}", err=True)
+    if answer.get("citations"):
         click.echo("\nCitations:")
-        for number, citation in enumerate(answer.citations, start=1):
-            click.echo(f"[{number}] {citation.ref}  [{citation.source} {citation.release}]")
-            click.echo(f'    "{citation.quote}"')
-    if answer.closest:
+        for number, citation in enumerate(answer["citations"], start=1):
+            click.echo(
+                f"[{number}] {citation['ref']}  [{citation['source']} {citation['release']}]"
+            )
+            click.echo(f'    "{citation["quote"]}"')
+    if answer.get("closest"):
         click.echo("\nClosest sources:")
-        for item in answer.closest:
-            click.echo(f"- {item.ref}  [{item.source} {item.release}]  {item.title}")
-    if answer.dropped:
+        for item in answer["closest"]:
+            click.echo(f"- {item['ref']}  [{item['source']} {item['release']}]  {item['title']}")
+    if answer.get("dropped"):
         click.echo("\nDropped (not supported by the cited text):")
-        for dropped in answer.dropped:
-            click.echo(f"- {dropped.text} ({dropped.reason})")
+        for dropped in answer["dropped"]:
+            click.echo(f"- {dropped['text']} ({dropped['reason']})")
 
 
 @click.command(
@@ -53,11 +54,10 @@ def _print(answer: Answer) -> None:
 def command(question: str, use_llm: bool | None, k: int, as_json: bool) -> None:
     """Answer a question from the loaded sources, every sentence cited by canonical
     reference with the exact quote; refuse when the sources do not answer it."""
-    settings = load_settings()
-    kb = KnowledgeBase.open(settings)
-    searcher = Searcher(kb, dense=settings.embeddings)
-    answer = ask(kb, searcher, question, settings, use_llm=use_llm, k=k)
+    from medref.services.search import ask
+
+    answer = ask(resources(), question, k, use_llm)
     if as_json:
-        echo_json(answer.to_dict())
+        echo_json(answer)
     else:
         _print(answer)

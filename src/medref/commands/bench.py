@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from medref.claims.benchmark import BenchReport, Throughput, bench_check
-from medref.commands.options import echo_json, json_option, open_kb
+from medref.commands.options import echo_json, json_option, resources
+
+if TYPE_CHECKING:
+    from medref.claims.benchmark import BenchReport, Throughput
 
 
 @click.group("bench")
@@ -38,7 +42,9 @@ def check(lines: int, sample: int, seed: int, as_json: bool) -> None:
 
     Example: medref bench check --lines 1000000 --json
     """
-    report = bench_check(open_kb(), lines, sample, seed)
+    from medref.claims.benchmark import bench_check
+
+    report = bench_check(resources().kb, lines, sample, seed)
     if as_json:
         echo_json(report.as_dict())
         return
@@ -103,17 +109,17 @@ def code(repeat: int, as_json: bool) -> None:
     import statistics
     import time
 
-    from medref.codes.explain import explain
+    from medref.services.codes import code_card
 
-    kb = open_kb()
+    res = resources()
     rows = []
     every: list[float] = []
     for raw in CODE_SAMPLE:
-        explain(kb, raw)
+        code_card(res, raw)
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
-            explain(kb, raw)
+            code_card(res, raw)
             times.append((time.perf_counter() - started) * 1000)
         times.sort()
         every += times

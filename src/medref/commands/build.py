@@ -3,7 +3,6 @@ from __future__ import annotations
 import click
 
 from medref.commands.options import load_settings
-from medref.kb.build import build
 
 
 @click.command(name="build")
@@ -39,6 +38,8 @@ def command(
 
     Example: MEDREF_SOURCES=../shared/cms medref build
     """
+    from medref.services.knowledge import build
+
     settings = load_settings()
     if no_embeddings:
         settings = settings.model_copy(update={"embeddings": False})

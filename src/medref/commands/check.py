@@ -6,14 +6,15 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from medref.claims import Finding, Summary, Tally, check_claims, edit_tables, read_claims
-from medref.claims.engine import summarize
-from medref.claims.model import PROBLEM_STATUSES, SETTINGS, STATUSES, Setting
-from medref.claims.read import Format
-from medref.commands.options import json_option, open_kb
+from medref.commands.options import json_option, resources
+
+if TYPE_CHECKING:
+    from medref.claims.model import Finding
+    from medref.claims.read import Format
 
 
 @click.command("check")
@@ -27,16 +28,17 @@ from medref.commands.options import json_option, open_kb
 )
 @click.option(
     "--setting",
-    type=click.Choice(SETTINGS),
     default="practitioner",
     show_default=True,
     help="Setting of claims that do not name theirs (CSV `setting` column, JSON field): "
     "practitioner, outpatient hospital, or dme (DME supplier).",
 )
-@click.option("--only-problems", is_flag=True, help="Show only failures and input errors.")
+@click.option(
+    "--only-problems", is_flag=True, help="Show only failures, warnings and input errors."
+)
 @json_option
 def command(
-    claims_file: Path, fmt: Format | None, setting: Setting, only_problems: bool, as_json: bool
+    claims_file: Path, fmt: Format | None, setting: str, only_problems: bool, as_json: bool
 ) -> None:
     """Check a claim file (CSV or JSON) against NCCI PTP, MUE and add-on edits, PFS modifier
     and global surgery indicators, HCPCS and ICD-10-CM validity and place of service.
@@ -47,24 +49,22 @@ def command(
 
     Example: medref check examples/claims.csv --only-problems
     """
-    tables = edit_tables(open_kb())
-    tally = Tally()
-    claims = read_claims(claims_file, fmt, setting=setting)
-    findings: Iterable[Finding] = check_claims(
-        claims, tables, passes=not only_problems, tally=tally
-    )
-    if only_problems:
-        findings = (f for f in findings if f.status in PROBLEM_STATUSES)
+    from medref.claims.values import Invalid, to_setting
+    from medref.services.claims import check_file
+
+    chosen = to_setting(setting)
+    if isinstance(chosen, Invalid):
+        raise click.BadParameter(chosen.problem, param_hint="--setting")
+    findings = check_file(resources(), claims_file, fmt, chosen, only_problems)
     out = sys.stdout
     if as_json:
         for finding in findings:
             out.write(json.dumps(finding.as_dict(), ensure_ascii=False) + "\n")
-        summary = summarize(tables, tally)
-        out.write(json.dumps({"summary": summary.as_dict()}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
         return
     for block in report_blocks(findings):
         out.write(block)
-    out.write(summary_text(summarize(tables, tally), only_problems))
+    out.write(summary_text(findings.summary(), only_problems))
 
 
 def report_blocks(findings: Iterable[Finding]) -> Iterator[str]:
@@ -80,6 +80,8 @@ def report_blocks(findings: Iterable[Finding]) -> Iterator[str]:
 
 
 def claim_block(findings: list[Finding]) -> str:
+    from medref.claims.model import PROBLEM_STATUSES
+
     lines = [f"claim {findings[0].claim_id}"]
     for finding in sorted(findings, key=lambda f: -1 if f.line is None else f.line):
         where = "claim" if finding.line is None else f"line {finding.line}"
@@ -91,13 +93,16 @@ def claim_block(findings: list[Finding]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def summary_text(summary: Summary, only_problems: bool) -> str:
-    counts = ", ".join(f"{summary.by_status.get(status, 0):,} {status}" for status in STATUSES)
-    lines = [f"{summary.claims:,} claims, {summary.lines:,} lines: {counts}"]
+def summary_text(summary: dict[str, Any], only_problems: bool) -> str:
+    from medref.claims.model import STATUSES
+
+    by_status = summary["by_status"]
+    counts = ", ".join(f"{by_status.get(status, 0):,} {status}" for status in STATUSES)
+    lines = [f"{summary['claims']:,} claims, {summary['lines']:,} lines: {counts}"]
     if only_problems:
         lines.append("(--only-problems: pass findings were not computed)")
     lines.append("Data used:")
-    lines += [f"  {vintage}" for vintage in summary.vintages] or ["  (none)"]
+    lines += [f"  {vintage}" for vintage in summary["vintages_used"]] or ["  (none)"]
     lines.append("Not checked:")
-    lines += [f"  {item}" for item in summary.not_checked]
+    lines += [f"  {item}" for item in summary["not_checked"]]
     return "\n".join(lines) + "\n"

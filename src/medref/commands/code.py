@@ -7,12 +7,8 @@ from typing import Any
 
 import click
 
-from medref.codes.descriptors import load_descriptors
-from medref.codes.diff import DIFF_SOURCES, CodeDiff, diff
-from medref.codes.explain import CodeCard, explain
-from medref.commands.options import echo_json, json_option, load_settings
+from medref.commands.options import date_of_service_option, day, echo_json, json_option, resources
 from medref.errors import InputError
-from medref.kb import KnowledgeBase
 
 DIFF_SHOWN = 20
 
@@ -23,13 +19,7 @@ DIFF_SHOWN = 20
     "medref code --diff 2025 2026-04 --source icd10cm",
 )
 @click.argument("code", required=False)
-@click.option(
-    "--date-of-service",
-    "-d",
-    "date_of_service",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Date of service (YYYY-MM-DD).",
-)
+@date_of_service_option
 @click.option(
     "--diff",
     "releases",
@@ -39,8 +29,7 @@ DIFF_SHOWN = 20
 )
 @click.option(
     "--source",
-    type=click.Choice(DIFF_SOURCES),
-    help="Code set of --diff (default: the one holding both releases).",
+    help="Code set of --diff, e.g. icd10cm (default: the one holding both releases).",
 )
 @json_option
 def command(
@@ -56,29 +45,18 @@ def command(
     fee schedule indicators, MUEs, PTP edits, add-on relations and texts citing the code.
     CPT descriptors appear only from a licensed file named by MEDREF_CPT_DESCRIPTORS.
     """
-    settings = load_settings()
-    kb = KnowledgeBase.open(settings)
+    from medref.services.codes import code_card, code_diff
+
     if releases:
         if code:
             raise InputError("give a code or --diff, not both")
-        result = diff(kb, source or _diff_source(kb, releases), *releases)
-        _output(result.to_dict() if as_json else render_diff(result))
+        result = code_diff(resources(), source, *releases)
+        _output(result if as_json else render_diff(result))
         return
     if not code:
         raise InputError("give a code, e.g. `medref code 99213`, or --diff RELEASE_A RELEASE_B")
-    descriptors = (
-        load_descriptors(settings.cpt_descriptors) if settings.cpt_descriptors is not None else None
-    )
-    on = date_of_service.date() if date_of_service else None
-    card = explain(kb, code, on, descriptors=descriptors)
-    _output(card.to_dict() if as_json else render_card(card))
-
-
-def _diff_source(kb: KnowledgeBase, releases: tuple[str, str]) -> str:
-    fits = [s for s in DIFF_SOURCES if set(releases) <= {info.release for info in kb.releases(s)}]
-    if len(fits) != 1:
-        raise InputError("say which code set with --source " + " or ".join(DIFF_SOURCES))
-    return fits[0]
+    card = code_card(resources(), code, day(date_of_service))
+    _output(card if as_json else render_card(card))
 
 
 def _output(value: dict[str, Any] | list[str]) -> None:
@@ -90,36 +68,38 @@ def _output(value: dict[str, Any] | list[str]) -> None:
         click.echo(line)
 
 
-def render_card(card: CodeCard) -> list[str]:
+def render_card(card: dict[str, Any]) -> list[str]:
     """The card as readable text, most useful facts first."""
-    verdict = {True: "valid", False: "NOT valid", None: "validity unknown"}[card.valid]
-    head = card.code + (f"-{'-'.join(card.modifiers)}" if card.modifiers else "")
-    lines = [f"{head}  {card.system}  [{card.ref or 'no reference'}]"]
-    if card.category:
+    verdict = {True: "valid", False: "NOT valid", None: "validity unknown"}[card["valid"]]
+    head = card["code"] + (f"-{'-'.join(card['modifiers'])}" if card["modifiers"] else "")
+    lines = [f"{head}  {card['system']}  [{card['ref'] or 'no reference'}]"]
+    if card["category"]:
         lines.append(
-            f"category: {card.category}" + (f" / {card.subcategory}" if card.subcategory else "")
+            f"category: {card['category']}"
+            + (f" / {card['subcategory']}" if card["subcategory"] else "")
         )
-    when = f" on {card.date_of_service.isoformat()}" if card.date_of_service else ""
-    lines.append(f"{verdict}{when}: {card.validity}")
-    if card.descriptor:
-        lines.append(f"descriptor (licensed file): {card.descriptor}")
-    if card.record:
+    when = f" on {card['date_of_service']}" if card["date_of_service"] else ""
+    lines.append(f"{verdict}{when}: {card['validity']}")
+    if card["descriptor"]:
+        lines.append(f"descriptor (licensed file): {card['descriptor']}")
+    if card["record"]:
         lines.append(
-            f"{card.record['ref']} ({card.record['source']} {card.record['release']}): "
-            f"{card.record['title']}"
+            f"{card['record']['ref']} ({card['record']['source']} {card['record']['release']}): "
+            f"{card['record']['title']}"
         )
-        lines += [f"  {line}" for line in str(card.record["text"]).splitlines()[1:]]
-    lines += _icd_lines(card.icd) + _modifier_lines(card)
-    lines += _pfs_lines(card.pfs) + _mue_lines(card.mue) + _ptp_lines(card.ptp)
-    lines += _aoc_lines(card.add_on)
-    lines += [f"mentioned in {m['ref']}: {m['title']}" for m in card.mentions]
+        # every line of the record, its first (the HCPCS long descriptor) included
+        lines += [f"  {line}" for line in str(card["record"]["text"]).splitlines()]
+    lines += _icd_lines(card["icd"]) + _modifier_lines(card)
+    lines += _pfs_lines(card["pfs"]) + _mue_lines(card["mue"]) + _ptp_lines(card["ptp"])
+    lines += _aoc_lines(card["add_on"])
+    lines += [f"mentioned in {m['ref']}: {m['title']}" for m in card["mentions"]]
     lines += [
         f"also reads as {o['system']} {o['ref'] or ''}" + (" (known)" if o["known"] else "")
-        for o in card.other_readings
+        for o in card["other_readings"]
     ]
-    lines += [f"note: {gap}" for gap in card.gaps]
-    if card.releases:
-        lines.append(f"releases: {', '.join(card.releases)}")
+    lines += [f"note: {gap}" for gap in card["gaps"]]
+    if card["releases"]:
+        lines.append(f"releases: {', '.join(card['releases'])}")
     return lines
 
 
@@ -134,8 +114,8 @@ def _icd_lines(icd: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _modifier_lines(card: CodeCard) -> list[str]:
-    found = [card.modifier] if card.modifier else card.modifier_checks
+def _modifier_lines(card: dict[str, Any]) -> list[str]:
+    found = [card["modifier"]] if card["modifier"] else card["modifier_checks"]
     lines = []
     for item in found:
         if item["known"]:
@@ -193,20 +173,20 @@ def _aoc_lines(add_on: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_diff(result: CodeDiff) -> list[str]:
+def render_diff(result: dict[str, Any]) -> list[str]:
     lines = [
-        f"{result.source} {result.release_a} -> {result.release_b}: "
-        f"{len(result.added)} added, {len(result.deleted)} deleted, "
-        f"{len(result.changed)} changed"
+        f"{result['source']} {result['release_a']} -> {result['release_b']}: "
+        f"{len(result['added'])} added, {len(result['deleted'])} deleted, "
+        f"{len(result['changed'])} changed"
     ]
-    for label, rows in (("added", result.added), ("deleted", result.deleted)):
+    for label, rows in (("added", result["added"]), ("deleted", result["deleted"])):
         lines += [f"  {label} {row['code']}: {row['title']}" for row in rows[:DIFF_SHOWN]]
-    for change in result.changed[:DIFF_SHOWN]:
-        lines.append(f"  changed {change.code}: {', '.join(change.fields)}")
+    for change in result["changed"][:DIFF_SHOWN]:
+        lines.append(f"  changed {change['code']}: {', '.join(change['fields'])}")
         lines += [
-            f"    {name}: {change.before[name]!r} -> {change.after[name]!r}"
-            for name in change.before
+            f"    {name}: {change['before'][name]!r} -> {change['after'][name]!r}"
+            for name in change["before"]
         ]
-    if max(len(result.added), len(result.deleted), len(result.changed)) > DIFF_SHOWN:
+    if max(len(result["added"]), len(result["deleted"]), len(result["changed"])) > DIFF_SHOWN:
         lines.append(f"  (first {DIFF_SHOWN} of each shown; --json lists all)")
     return lines

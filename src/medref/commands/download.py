@@ -3,11 +3,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import httpx
 
 from medref.commands.options import load_settings
-from medref.download import download_source, mirror_copy
-from medref.sources import all_sources
 
 
 @click.command(name="download")
@@ -26,6 +23,11 @@ def command(mirror: Path | None, names: tuple[str, ...], no_progress: bool) -> N
 
     Example: medref download --source hcpcs --source icd10cm
     """
+    import httpx
+
+    from medref.download import download_source, mirror_copy
+    from medref.sources import all_sources
+
     settings = load_settings()
     root = settings.downloads
     wanted = set(names)

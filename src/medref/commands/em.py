@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import click
 
-from medref.commands.options import echo_json, json_option
-from medref.em import ELEMENT_SCALES, FAMILIES, EmResult, mdm_level
-from medref.errors import InputError
-
-PATIENT_FAMILIES = frozenset({"office", "home"})
-"""Families split by patient type: `--family office --patient new` -> office-new."""
-FAMILY_CHOICES = ["office", "home", *(f for f in FAMILIES if not f.startswith(("office", "home")))]
+from medref.commands.options import date_of_service_option, day, echo_json, json_option
+from medref.em import ELEMENT_SCALES, FAMILY_CHOICES
 
 
 @click.command(
@@ -25,26 +23,29 @@ FAMILY_CHOICES = ["office", "home", *(f for f in FAMILIES if not f.startswith(("
 )
 @click.option(
     "--problems",
-    type=click.Choice(ELEMENT_SCALES["problems"]),
-    help="Number and complexity of problems addressed.",
+    metavar="LEVEL",
+    help=f"Number and complexity of problems addressed: {', '.join(ELEMENT_SCALES['problems'])} "
+    "(or the MDM level word: straightforward, low, moderate, high).",
 )
 @click.option(
     "--data",
-    type=click.Choice(ELEMENT_SCALES["data"]),
-    help="Amount and complexity of data reviewed and analysed.",
+    metavar="LEVEL",
+    help=f"Amount and complexity of data reviewed and analysed: "
+    f"{', '.join(ELEMENT_SCALES['data'])} (or straightforward, low, moderate, high).",
 )
 @click.option(
     "--risk",
-    type=click.Choice(ELEMENT_SCALES["risk"]),
-    help="Risk of complications of patient management.",
+    metavar="LEVEL",
+    help=f"Risk of complications of patient management: {', '.join(ELEMENT_SCALES['risk'])} "
+    "(or straightforward).",
 )
 @click.option("--minutes", type=int, help="Total time on the date of the encounter.")
+@date_of_service_option
 @click.option(
     "--year",
     type=int,
-    default=2025,
-    show_default=True,
-    help="Year of the date of service (2021+; other families 2023+).",
+    help="Year of the date of service instead of a date (2021+; other families 2023+); "
+    "default: this year.",
 )
 @click.option(
     "--family",
@@ -71,7 +72,8 @@ def command(
     data: str | None,
     risk: str | None,
     minutes: int | None,
-    year: int,
+    date_of_service: datetime | None,
+    year: int | None,
     family: str,
     medicare: bool,
     minimal: bool,
@@ -82,46 +84,41 @@ def command(
     Give --problems, --data and --risk, or --minutes, or both (the higher code wins).
     Prolonged office time is added as G2212 (Medicare) or 99417.
     """
-    result = mdm_level(
-        _family(family, patient),
-        problems=problems,
-        data=data,
-        risk=risk,
-        minutes=minutes,
-        year=year,
-        medicare=medicare,
-        minimal=minimal,
+    from medref.services.visits import em_level
+
+    result = em_level(
+        patient,
+        problems,
+        data,
+        risk,
+        minutes,
+        year,
+        family,
+        medicare,
+        minimal,
+        date_of_service=day(date_of_service),
     )
     if as_json:
-        echo_json(result.to_dict())
+        echo_json(result)
         return
     for line in render(result):
         click.echo(line)
 
 
-def _family(family: str, patient: str | None) -> str:
-    if family in PATIENT_FAMILIES:
-        if patient is None:
-            raise InputError(f"--family {family} needs --patient new or --patient established")
-        return f"{family}-{patient}"
-    if patient is not None:
-        raise InputError(f"--patient does not apply to --family {family}")
-    return family
-
-
-def render(result: EmResult) -> list[str]:
+def render(result: dict[str, Any]) -> list[str]:
     """The result as a short card."""
-    lines = [f"{result.code}  {result.level_name}"]
-    if result.basis == "mdm":
-        lines.append(f"basis: MDM, decided by {' and '.join(result.deciding)}")
-    elif result.basis == "time":
-        lines.append(f"basis: total time, {result.minutes} minutes")
+    lines = [f"{result['code']}  {result['level_name']}"]
+    if result["basis"] == "mdm":
+        lines.append(f"basis: MDM, decided by {' and '.join(result['deciding'])}")
+    elif result["basis"] == "time":
+        lines.append(f"basis: total time, {result['minutes']} minutes")
     else:
         lines.append("basis: selected explicitly (no MDM or time required)")
-    if result.mdm is not None:
-        lines.append(f"MDM: {result.mdm.level}")
-        lines += [f"  {name:<9} {value}" for name, value in result.mdm.elements.items()]
-    for extra in result.prolonged:
-        lines.append(f"prolonged: {extra.code} x {extra.units} ({extra.rule})")
-    lines += [f"note: {note}" for note in result.notes]
+    if result["mdm"] is not None:
+        lines.append(f"MDM: {result['mdm']['level']}")
+        lines += [f"  {name:<9} {value}" for name, value in result["mdm"]["elements"].items()]
+    for extra in result["prolonged"]:
+        lines.append(f"prolonged: {extra['code']} x {extra['units']} ({extra['rule']})")
+    lines += [f"note: {note}" for note in result["notes"]]
+    lines.append(f"sources: {', '.join(result['sources'])}")
     return lines

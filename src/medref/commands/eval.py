@@ -2,40 +2,29 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from medref.commands.options import echo_json, json_option, load_settings
-from medref.errors import InputError
-from medref.evaluation.run import METRICS, Answerer, evaluate, load_questions
-from medref.kb import KnowledgeBase
-from medref.retrieval.search import Searcher
+from medref.commands.options import echo_json, json_option, resources
 
-COLUMNS = (*METRICS, "p50_ms", "p95_ms", "questions")
+if TYPE_CHECKING:
+    from medref.evaluation.run import Answerer
+    from medref.settings import Settings
 
 
-def load_answerer(searcher: Searcher) -> Answerer:
-    """The answers package's evaluator, when that package is installed."""
-    try:
-        module = importlib.import_module("medref.answer")
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and exc.name.startswith("medref.answer"):
-            raise InputError(
-                "--answers needs the answers module (medref.answer), which this installation "
-                "does not have; run without --answers for retrieval metrics"
-            ) from exc
-        raise
-    factory = getattr(module, "evaluation_answerer", None)
-    if factory is None:
-        raise InputError("medref.answer has no `evaluation_answerer`: cannot score answers")
-    answerer: Answerer = factory(searcher)
-    return answerer
+def load_answerer(settings: Settings) -> Answerer:
+    """Answer metrics without an LLM (medref.evaluation.answers)."""
+    from medref.evaluation.answers import AnswerEvaluator
+
+    return AnswerEvaluator(settings)
 
 
 def _table(report: dict[str, Any]) -> list[str]:
+    from medref.evaluation.run import METRICS
+
+    columns = (*METRICS, "p50_ms", "p95_ms", "questions")
     rows: list[tuple[str, dict[str, Any]]] = [("overall", report["overall"])]
     rows += [(f"  {name}", values) for name, values in report["by_category"].items()]
     for name, values in report.get("baselines", {}).items():
@@ -44,14 +33,14 @@ def _table(report: dict[str, Any]) -> list[str]:
         left_out = report["without"]
         rows.append((f"without {'+'.join(left_out['sources'])}", left_out["overall"]))
         rows.append(("  effect of having it", left_out["effect"]))
-    header = f"{'':<24}" + "".join(f"{c:>10}" for c in COLUMNS)
+    header = f"{'':<24}" + "".join(f"{c:>10}" for c in columns)
     lines = [header]
     for label, values in rows:
         cells = "".join(
             f"{values[c]:>10.3f}"
             if isinstance(values.get(c), float)
             else f"{values.get(c, '-')!s:>10}"
-            for c in COLUMNS
+            for c in columns
         )
         lines.append(f"{label:<24}{cells}")
     return lines
@@ -78,9 +67,11 @@ def command(
 ) -> None:
     """Evaluate retrieval on a question set (eval/FORMAT.md): hit@k, recall@10, MRR@10,
     nDCG@10 per category and overall, warm latency p50/p95, and baselines."""
-    settings = load_settings()
-    searcher = Searcher(KnowledgeBase.open(settings), dense=settings.embeddings)
-    answerer = load_answerer(searcher) if answers else None
+    from medref.evaluation.run import evaluate, load_questions
+
+    res = resources()
+    searcher = res.searcher
+    answerer = load_answerer(res.settings) if answers else None
     report = evaluate(
         load_questions(questions), searcher, answerer, baselines=not no_baselines, without=without
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import click
 
 from medref.commands.options import load_settings
-from medref.mcp_server import run_stdio
 
 
 @click.command(name="mcp")
@@ -17,4 +16,6 @@ def command() -> None:
 
     Example: {"command": "medref", "args": ["mcp"], "env": {"MEDREF_HOME": "..."}}
     """
+    from medref.mcp_server import run_stdio
+
     run_stdio(load_settings())

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 import click
 
-from medref.commands.options import echo_json, json_option, load_settings
-from medref.kb import KnowledgeBase
-from medref.retrieval.search import Searcher
+from medref.commands.options import date_of_service_option, day, echo_json, json_option, resources
 
 
 @click.command(
@@ -28,13 +25,7 @@ from medref.retrieval.search import Searcher
     help="Only hits from this source (repeatable), e.g. hcpcs, icd10cm, iom.",
 )
 @click.option("--release", help="Only hits from this release, e.g. 2026-01.")
-@click.option(
-    "--date-of-service",
-    "-d",
-    "date_of_service",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Use the releases in force on this date (YYYY-MM-DD).",
-)
+@date_of_service_option
 @json_option
 def command(
     query: str,
@@ -46,22 +37,14 @@ def command(
 ) -> None:
     """Search the knowledge base: exact routes for codes and references, then hybrid
     BM25 + dense ranking. Each hit names its canonical reference and release."""
-    settings = load_settings()
-    searcher = Searcher(KnowledgeBase.open(settings), dense=settings.embeddings)
-    hits = searcher.search(
-        query,
-        k=k,
-        sources=sources or None,
-        release=release,
-        date_of_service=date_of_service.date() if date_of_service else None,
-    )
+    from medref.services.search import search
+
+    hits = search(resources(), query, k, sources, release, day(date_of_service))
     if as_json:
-        echo_json(
-            [{key: value for key, value in asdict(hit).items() if key != "text"} for hit in hits]
-        )
+        echo_json(hits)
         return
     if not hits:
         click.echo("no hits")
     for rank, hit in enumerate(hits, start=1):
-        click.echo(f"{rank:>2}. {hit.ref}  [{hit.source} {hit.release}]  {hit.title}")
-        click.echo(f"    {hit.snippet}")
+        click.echo(f"{rank:>2}. {hit['ref']}  [{hit['source']} {hit['release']}]  {hit['title']}")
+        click.echo(f"    {hit['snippet']}")

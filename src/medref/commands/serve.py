@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import click
-import uvicorn
 
 from medref.commands.options import load_settings
 
@@ -28,6 +27,8 @@ def command(host: str | None, port: int | None, workers: int | None) -> None:
 
     Example: medref serve --port 8000 --workers 2   (then open http://127.0.0.1:8000)
     """
+    import uvicorn
+
     settings = load_settings()
     uvicorn.run(
         "medref.api.app:serve_app",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import click
 
-from medref.commands.options import echo_json, json_option, open_kb
+from medref.commands.options import echo_json, json_option, resources
 
 
 @click.command(name="sources")
@@ -12,23 +12,15 @@ def command(as_json: bool) -> None:
 
     Example: medref sources --json
     """
-    kb = open_kb()
-    rows = [
-        {
-            "source": info.source,
-            "release": info.release,
-            "records": info.records,
-            "chunks": info.chunks,
-            "effective": info.effective.isoformat() if info.effective else None,
-            "until": info.until.isoformat() if info.until else None,
-            "built_at": info.built_at,
-        }
-        for info in kb.releases()
-    ]
+    from medref.services.knowledge import health, sources
+
+    res = resources()
+    rows = sources(res)
     if as_json:
         echo_json(rows)
         return
-    click.echo(f"knowledge base {kb.path} (built {kb.manifest['built_at']})")
+    about = health(res)
+    click.echo(f"knowledge base {res.kb.path} (built {about['built_at']})")
     click.echo(f"{'source':<24} {'release':<10} {'records':>10} {'chunks':>9}  in force")
     for row in rows:
         window = f"{row['effective'] or '…'} .. {row['until'] or '…'}"

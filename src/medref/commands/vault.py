@@ -4,8 +4,8 @@ import sys
 
 import click
 
-from medref.commands.options import echo_json, json_option, load_settings
-from medref.vault import backlinks, check_links, load_vault
+from medref.commands.options import echo_json, json_option, resources
+from medref.vault import check_links, load_vault
 
 
 @click.group(name="vault")
@@ -22,7 +22,7 @@ def check() -> None:
 
     Example: medref vault check
     """
-    pages = load_vault(load_settings().vault)
+    pages = load_vault(resources().settings.vault)
     problems = check_links(pages)
     for problem in problems:
         click.echo(str(problem))
@@ -39,22 +39,15 @@ def show(slug: str, as_json: bool) -> None:
 
     Example: medref vault show modifier-25
     """
-    pages = {page.slug: page for page in load_vault(load_settings().vault)}
-    if slug not in pages:
-        raise click.BadParameter(f"no vault page {slug!r}; try `medref vault show index`")
-    page = pages[slug]
-    linked_from = backlinks(pages.values())[slug]
+    from medref.errors import NotFoundError
+    from medref.services.knowledge import vault_page
+
+    try:
+        page = vault_page(resources(), slug)
+    except NotFoundError as exc:
+        raise click.BadParameter(f"{exc}; try `medref vault show index`") from None
     if as_json:
-        echo_json(
-            {
-                "slug": page.slug,
-                "title": page.title,
-                "description": page.description,
-                "links": page.links,
-                "backlinks": linked_from,
-                "body": page.body,
-            }
-        )
+        echo_json(page)
         return
-    click.echo(f"{page.title}  (WIKI:{page.slug})\n{page.description}\n\n{page.body}")
-    click.echo(f"\nlinks: {', '.join(page.links)}\nbacklinks: {', '.join(linked_from)}")
+    click.echo(f"{page['title']}  (WIKI:{page['slug']})\n{page['description']}\n\n{page['body']}")
+    click.echo(f"\nlinks: {', '.join(page['links'])}\nbacklinks: {', '.join(page['backlinks'])}")

@@ -13,13 +13,12 @@ records, stops the build unless the user accepts the changes.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,13 +35,14 @@ from medref.records import PtpEdit, Record
 from medref.settings import Settings
 from medref.sources import Release, Source, all_sources
 from medref.sources.base import Source as SourceProtocol
+from medref.sources.ncci import PTP_SETTINGS
 
 BATCH = 5_000
-PTP_SETTING = {"ncci-ptp-practitioner": "practitioner", "ncci-ptp-outpatient": "outpatient"}
 
 
 class BuildStep(Protocol):
-    """A step run on the new build after its records and chunks are written (indexes)."""
+    """A step run on the new build after its records and chunks are written (indexes).
+    The caller passes them (medref.services.knowledge.build): indexing lives above this layer."""
 
     name: str
     version: str
@@ -55,14 +55,6 @@ class BuildStep(Protocol):
         settings: Settings,
         progress: bool,
     ) -> dict[str, Any]: ...
-
-
-STEP_MODULES: tuple[str, ...] = ("medref.retrieval.index", "medref.codes.mentions")
-"""Modules exposing `STEP: BuildStep`, run in order after the records are written."""
-
-
-def build_steps() -> list[BuildStep]:
-    return [importlib.import_module(name).STEP for name in STEP_MODULES]
 
 
 @dataclass
@@ -112,13 +104,13 @@ def plan(settings: Settings, only: Iterable[str] | None = None) -> list[PlannedR
     return planned
 
 
-def build_settings_key(settings: Settings) -> dict[str, Any]:
+def build_settings_key(settings: Settings, steps: Sequence[BuildStep]) -> dict[str, Any]:
     """The settings and versions that shape a build: a change forces a rebuild."""
     return {
         "schema": schema.SCHEMA_VERSION,
         "medref": __version__,
         "embeddings": settings.embeddings,
-        "steps": {step.name: step.version for step in build_steps()},
+        "steps": {step.name: step.version for step in steps},
     }
 
 
@@ -142,6 +134,7 @@ def _old_releases(manifest: dict[str, Any] | None) -> dict[tuple[str, str], dict
 def build(
     settings: Settings,
     *,
+    steps: Sequence[BuildStep],
     only: Iterable[str] | None = None,
     progress: bool = True,
     force: bool = False,
@@ -157,7 +150,7 @@ def build(
     settings.builds.mkdir(parents=True, exist_ok=True)
     with exclusive_build(settings.home):
         _remove_leftovers(settings)
-        report = _build(settings, only, progress, force, accept_changes, log)
+        report = _build(settings, steps, only, progress, force, accept_changes, log)
         _prune(settings)
     report.seconds = time.perf_counter() - started
     return report
@@ -165,6 +158,7 @@ def build(
 
 def _build(
     settings: Settings,
+    steps: Sequence[BuildStep],
     only: Iterable[str] | None,
     progress: bool,
     force: bool,
@@ -185,7 +179,7 @@ def _build(
     new.update({key: old[key]["fingerprint"] for key in kept})
     guard = ChangeGuard(old, settings.max_record_drop, accept_changes, log)
     guard.check_vanished(set(new), {source.name for source in all_sources()})
-    key = build_settings_key(settings)
+    key = build_settings_key(settings, steps)
     if not force and manifest is not None and previous is not None:
         old_fingerprints = {k: entry["fingerprint"] for k, entry in old.items()}
         if manifest.get("settings") == key and new == old_fingerprints:
@@ -206,8 +200,8 @@ def _build(
         if reusable and previous is not None:
             _copy_releases(conn, previous / "kb.sqlite", reusable, log)
             report.reused = sorted(f"{s}@{r}" for s, r in reusable)
-        ptp_keys = {k for k in new if k[0] in PTP_SETTING}
-        same_ptp = ptp_keys <= reusable and ptp_keys == {k for k in old if k[0] in PTP_SETTING}
+        ptp_keys = {k for k in new if k[0] in PTP_SETTINGS}
+        same_ptp = ptp_keys <= reusable and ptp_keys == {k for k in old if k[0] in PTP_SETTINGS}
         ptp_reused = _prepare_ptp(conn, work, previous, ptp_keys, reusable, same_ptp, log)
         rationales = _rationale_ids(conn)
         for item in planned:
@@ -227,7 +221,7 @@ def _build(
             conn.executescript(schema.PTP_INDEXES.replace("INDEX ", "INDEX edits."))
         conn.commit()
         step_reports = {
-            step.name: step.run(conn, work, previous, settings, progress) for step in build_steps()
+            step.name: step.run(conn, work, previous, settings, progress) for step in steps
         }
         conn.commit()
         report.counts = _counts(conn)
@@ -387,7 +381,7 @@ def _write_release(
     bar = tqdm(
         desc=f"{name} {release}", unit=" rows", disable=not progress, leave=False, mininterval=0.5
     )
-    setting = PTP_SETTING.get(name, "")
+    setting = PTP_SETTINGS.get(name, "")
 
     def flush() -> None:
         if record_batch:
@@ -531,7 +525,7 @@ def _prepare_ptp(
             "CREATE VIEW ", "CREATE VIEW edits."
         )
     )
-    kept = sorted(PTP_SETTING[s] + "@" + r for s, r in keys & reusable)
+    kept = sorted(PTP_SETTINGS[s] + "@" + r for s, r in keys & reusable)
     if kept and old is not None and old.exists():
         conn.execute("ATTACH DATABASE ? AS oldptp", (f"file:{old}?mode=ro",))
         conn.execute("INSERT INTO edits.ptp_rationales SELECT * FROM oldptp.ptp_rationales")

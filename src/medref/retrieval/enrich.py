@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from medref.codes.icd10 import CM_CHAPTERS
 from medref.retrieval.tokenize import tokenize
 
 # (first code, last code, words), Level II ranges; later rows refine earlier ones
@@ -42,30 +43,36 @@ HCPCS_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("V5000", "V5999", "hearing services hearing aid"),
 )
 
+ICD10CM_CHAPTER_WORDS: dict[str, str] = {
+    "1": "certain infectious and parasitic diseases infection",
+    "2": "neoplasms cancer tumor",
+    "3": "diseases of the blood and immune mechanism",
+    "4": "endocrine nutritional and metabolic diseases",
+    "5": "mental behavioral and neurodevelopmental disorders",
+    "6": "diseases of the nervous system",
+    "7": "diseases of the eye",
+    "8": "diseases of the ear",
+    "9": "diseases of the circulatory system heart",
+    "10": "diseases of the respiratory system lung",
+    "11": "diseases of the digestive system",
+    "12": "diseases of the skin",
+    "13": "diseases of the musculoskeletal system",
+    "14": "diseases of the genitourinary system",
+    "15": "pregnancy childbirth",
+    "16": "perinatal newborn",
+    "17": "congenital malformations",
+    "18": "symptoms signs abnormal findings",
+    "19": "injury poisoning",
+    "20": "external causes of morbidity",
+    "21": "factors influencing health status contact with health services",
+    "22": "codes for special purposes",
+}
+"""Index words per ICD-10-CM chapter number; the chapter ranges are codes.icd10's."""
+
 # (first category, last category, chapter words)
-ICD10CM_CHAPTERS: tuple[tuple[str, str, str], ...] = (
-    ("A00", "B99", "certain infectious and parasitic diseases infection"),
-    ("C00", "D49", "neoplasms cancer tumor"),
-    ("D50", "D89", "diseases of the blood and immune mechanism"),
-    ("E00", "E89", "endocrine nutritional and metabolic diseases"),
-    ("F01", "F99", "mental behavioral and neurodevelopmental disorders"),
-    ("G00", "G99", "diseases of the nervous system"),
-    ("H00", "H59", "diseases of the eye"),
-    ("H60", "H95", "diseases of the ear"),
-    ("I00", "I99", "diseases of the circulatory system heart"),
-    ("J00", "J99", "diseases of the respiratory system lung"),
-    ("K00", "K95", "diseases of the digestive system"),
-    ("L00", "L99", "diseases of the skin"),
-    ("M00", "M99", "diseases of the musculoskeletal system"),
-    ("N00", "N99", "diseases of the genitourinary system"),
-    ("O00", "O9A", "pregnancy childbirth"),
-    ("P00", "P96", "perinatal newborn"),
-    ("Q00", "Q99", "congenital malformations"),
-    ("R00", "R99", "symptoms signs abnormal findings"),
-    ("S00", "T88", "injury poisoning"),
-    ("V00", "Y99", "external causes of morbidity"),
-    ("Z00", "Z99", "factors influencing health status contact with health services"),
-    ("U00", "U85", "codes for special purposes"),
+ICD10CM_CHAPTERS: tuple[tuple[str, str, str], ...] = tuple(
+    (first, last, ICD10CM_CHAPTER_WORDS[chapter.split(":", 1)[0]])
+    for first, last, chapter in CM_CHAPTERS
 )
 
 SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (

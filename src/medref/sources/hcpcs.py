@@ -19,10 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from medref import refs
-from medref.errors import SourceFormatError
-from medref.records import Record
-from medref.sources.base import DownloadSpec, Release
-from medref.sources.hcpcs_decode import (
+from medref.codes.hcpcs_indicators import (
     ACTION,
     ASC_GROUP,
     BETOS,
@@ -34,6 +31,11 @@ from medref.sources.hcpcs_decode import (
     TYPE_OF_SERVICE,
     in_words,
 )
+from medref.codes.hcpcs_ranges import DESCRIPTOR_RESTRICTED
+from medref.codes.patterns import LEVEL_II_CODE
+from medref.errors import SourceFormatError
+from medref.records import Record
+from medref.sources.base import DownloadSpec, Release
 from medref.sources.hcpcs_fixed import read_fixed_width
 from medref.sources.hcpcs_layout import FieldValue, HcpcsEntry, field_values
 from medref.sources.hcpcs_notes import read_notes
@@ -42,7 +44,6 @@ from medref.sources.hcpcs_xlsx import read_xlsx
 CDT_TITLE = "CDT dental code (descriptor licensed by the ADA; not shipped)"
 CPT_TITLE = "CPT code (descriptor licensed by the AMA; not shipped)"
 CPT_MODIFIER_TITLE = "CPT modifier (descriptor licensed by the AMA; not shipped)"
-CDT_CODE = re.compile(r"^D\d{4}$")
 RELEASE_FOLDER = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 CURRENT_ZIP = "https://www.cms.gov/files/zip/january-2026-alpha-numeric-hcpcs-file.zip"
 CURRENT_RELEASE = "2026-01"
@@ -150,7 +151,8 @@ def licence_holder(entry: HcpcsEntry) -> str | None:
     """Who owns the descriptor when it is not public: ADA for CDT, AMA for CPT (digit first)."""
     if entry.code[0].isdigit():
         return "AMA"
-    if not entry.modifier and CDT_CODE.match(entry.code):
+    restricted = entry.code[0] in DESCRIPTOR_RESTRICTED
+    if not entry.modifier and restricted and LEVEL_II_CODE.fullmatch(entry.code):
         return "ADA"
     return None
 

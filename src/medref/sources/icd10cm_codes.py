@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
-
-CODE_PATTERN = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 # data key -> label in the record text, in the order the tabular list prints them
 NOTE_LABELS = {
@@ -36,11 +33,6 @@ class IcdCode:
     """billable, children, and what the source gives: chapter and block, the note lists of
     NOTE_LABELS (only those the code has: 98k codes of mostly empty lists cost seconds),
     seventh_characters, or the order file's short description."""
-
-
-def dotted(code: str) -> str:
-    """`E119` -> `E11.9`: the order file and the code lists leave the dot out."""
-    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
 def describe(entry: IcdCode) -> str:

@@ -9,8 +9,9 @@ import csv
 import re
 from pathlib import Path
 
+from medref.codes.icd10 import dotted, is_printed_cm
 from medref.errors import SourceFormatError
-from medref.sources.icd10cm_codes import CODE_PATTERN, IcdCode, dotted
+from medref.sources.icd10cm_codes import IcdCode
 
 # order number(5) sp code(7) sp header/billable flag(1) sp short description(60) sp long
 ORDER_LINE = re.compile(r"^(\d{5}) (.{7}) ([01]) (.{60}) (.+)$")
@@ -79,7 +80,7 @@ def _text(path: Path) -> str:
 
 
 def _checked(code: str, billable: bool, title: str, path: Path, number: int) -> IcdCode:
-    if not CODE_PATTERN.match(code):
+    if not is_printed_cm(code):
         raise SourceFormatError(path, f"{code!r} is not an ICD-10-CM code", line=number)
     if not title:
         raise SourceFormatError(path, f"{code} has no description", line=number)

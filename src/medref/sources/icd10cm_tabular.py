@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from medref.codes.icd10 import is_printed_cm
 from medref.errors import SourceFormatError
-from medref.sources.icd10cm_codes import CODE_PATTERN, IcdCode
+from medref.sources.icd10cm_codes import IcdCode
 
 ROOT_TAG = "ICD10CM.tabular"
 NOTE_ELEMENTS = {
@@ -126,7 +127,7 @@ class _Tree:
     def claim(self, diag: ET.Element) -> str:
         """The code of `diag`, checked for form and for being listed once."""
         code = self.text(diag, "name")
-        if not CODE_PATTERN.match(code):
+        if not is_printed_cm(code):
             raise self.error(diag, f"{code!r} is not an ICD-10-CM code")
         if code in self.seen:
             raise self.error(diag, f"{code} is listed twice")

@@ -11,17 +11,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from medref.codes.ncci import MAI_MEANINGS
+from medref.codes.pfs_indicators import INDICATORS
 from medref.kb.store import KnowledgeBase, ReleaseInfo
 from medref.records import Record
-from medref.sources.ncci import MAI_MEANINGS
-from medref.sources.pfs import DECODED_COLUMNS
+from medref.sources.ncci import PTP_SETTINGS
 
 MUE_SOURCES = {
     "ncci-mue-practitioner": "practitioner",
     "ncci-mue-outpatient": "outpatient hospital",
     "ncci-mue-dme": "DME supplier",
 }
-PTP_SOURCES = {"ncci-ptp-practitioner": "practitioner", "ncci-ptp-outpatient": "outpatient"}
 AOC_SOURCE = "ncci-aoc"
 PFS_SOURCE = "pfs"
 TOP_PAIRS = 10
@@ -76,7 +76,7 @@ def _pfs_row(record: Record) -> dict[str, Any]:
             "value": str(data.get(column, "")),
             "meaning": table.get(str(data.get(column, ""))),
         }
-        for column, name, table in DECODED_COLUMNS
+        for column, (name, table) in INDICATORS.items()
     ]
     return {
         "ref": record.ref,
@@ -118,7 +118,7 @@ def ptp_summary(kb: KnowledgeBase, code: str, on: date | None, seen: Considered)
     active on the date (or not deleted, without a date) by modifier indicator, and the
     first pairs (indicator 0, never bypassable, first)."""
     summary: dict[str, Any] = {}
-    for source, setting in PTP_SOURCES.items():
+    for source, setting in PTP_SETTINGS.items():
         info = seen.pick(kb, source, on)
         if info is None:
             continue

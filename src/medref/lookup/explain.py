@@ -16,9 +16,10 @@ from typing import Any
 
 from medref.codes import modifiers
 from medref.codes.classify import Classification, classify
-from medref.codes.mentions import mentions
 from medref.codes.systems import CPT_SYSTEMS
-from medref.codes.views import (
+from medref.kb.store import KnowledgeBase
+from medref.lookup.mentions import mentions
+from medref.lookup.views import (
     PFS_SOURCE,
     Considered,
     add_on_relations,
@@ -27,7 +28,6 @@ from medref.codes.views import (
     pfs_rows,
     ptp_summary,
 )
-from medref.kb.store import KnowledgeBase
 from medref.records import Record
 
 ICD_SOURCE = "icd10cm"

@@ -1,0 +1,165 @@
+"""Claim checks: findings and a summary naming the table releases used."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
+from medref.claims.model import PROBLEM_STATUSES, Setting
+from medref.claims.read import Format, read_csv, read_json
+from medref.claims.tables import (
+    AddOn,
+    CodeDates,
+    EditTables,
+    IcdCodes,
+    Lookup,
+    MemoryLoaders,
+    MueLimit,
+    PfsIndicators,
+    PlaceOfService,
+    PtpIndex,
+)
+from medref.errors import InputError, InputTooLargeError
+from medref.kb import KnowledgeBase, ReleaseInfo
+from medref.services.resources import Resources
+
+T = TypeVar("T")
+
+
+class SharedLoaders:
+    """The claim tables' `Loaders`, memoised for the process: every check builds its own
+    `EditTables` (so its summary names only the releases it read) over tables read once."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        # a connection of its own (loads run one at a time, under the lock, from any thread)
+        self._read = MemoryLoaders(KnowledgeBase(kb.path).conn)
+        self._cache: dict[tuple[str, ...], object] = {}
+        self._lock = threading.Lock()
+
+    def _once(self, key: tuple[str, ...], load: Callable[[], T]) -> T:
+        with self._lock:
+            if key not in self._cache:
+                self._cache[key] = load()
+            found: T = self._cache[key]  # type: ignore[assignment]  # stored by this key's load
+            return found
+
+    def ptp(self, setting: Setting, info: ReleaseInfo) -> PtpIndex:
+        return self._once(("ptp", setting, info.release), lambda: self._read.ptp(setting, info))
+
+    def mue(self, info: ReleaseInfo) -> Lookup[str, MueLimit]:
+        return self._once(("mue", info.source, info.release), lambda: self._read.mue(info))
+
+    def aoc(self, info: ReleaseInfo) -> Lookup[str, AddOn]:
+        return self._once(("aoc", info.source, info.release), lambda: self._read.aoc(info))
+
+    def pfs(self, info: ReleaseInfo) -> Lookup[str, PfsIndicators]:
+        return self._once(("pfs", info.source, info.release), lambda: self._read.pfs(info))
+
+    def code_dates(self, info: ReleaseInfo) -> Lookup[str, CodeDates]:
+        key = ("dates", info.source, info.release)
+        return self._once(key, lambda: self._read.code_dates(info))
+
+    def icd(self, info: ReleaseInfo) -> IcdCodes:
+        return self._once(("icd", info.source, info.release), lambda: self._read.icd(info))
+
+    def pos(self, info: ReleaseInfo) -> Lookup[str, PlaceOfService]:
+        return self._once(("pos", info.source, info.release), lambda: self._read.pos(info))
+
+    def labs(self, info: ReleaseInfo) -> frozenset[str]:
+        return self._once(("labs", info.source, info.release), lambda: self._read.labs(info))
+
+
+def check_csv(
+    res: Resources,
+    upload: IO[bytes],
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+    name: str = "claims.csv",
+) -> dict[str, Any]:
+    """Findings and summary of a CSV claim file (the docs/claims.md columns)."""
+    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+    try:
+        return check(res, read_csv(text, setting=setting, name=name), only_problems)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from None
+    finally:
+        text.detach()
+
+
+def check_json(
+    res: Resources, document: str, setting: Setting = "practitioner", only_problems: bool = False
+) -> dict[str, Any]:
+    """Findings and summary of a JSON list of claims (docs/claims.md)."""
+    return check(
+        res, read_json(io.StringIO(document), setting=setting, name="request body"), only_problems
+    )
+
+
+def check_claim_list(
+    res: Resources,
+    claims: list[Any],
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+) -> dict[str, Any]:
+    """The same for claims already parsed from JSON (the MCP tool's argument)."""
+    return check_json(res, json.dumps(claims), setting, only_problems)
+
+
+def check(res: Resources, claims: Iterable[Claim], only_problems: bool = False) -> dict[str, Any]:
+    findings = check_stream(capped(claims, res.max_claim_lines), res.claim_tables(), only_problems)
+    return {"findings": [finding.as_dict() for finding in findings], "summary": findings.summary()}
+
+
+class FindingStream:
+    """Findings as they are made (any number of claims, constant memory), then the summary
+    of what was checked and with which table releases."""
+
+    def __init__(self, claims: Iterable[Claim], tables: EditTables, only_problems: bool) -> None:
+        self._tables = tables
+        self._tally = Tally()
+        found = check_claims(claims, tables, passes=not only_problems, tally=self._tally)
+        self._findings = (
+            (f for f in found if f.status in PROBLEM_STATUSES) if only_problems else found
+        )
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._findings)
+
+    def summary(self) -> dict[str, Any]:
+        """Call after iterating: the counts are those of the findings made."""
+        found: dict[str, Any] = summarize(self._tables, self._tally).as_dict()
+        return found
+
+
+def check_stream(
+    claims: Iterable[Claim], tables: EditTables, only_problems: bool = False
+) -> FindingStream:
+    return FindingStream(claims, tables, only_problems)
+
+
+def check_file(
+    res: Resources,
+    path: Path,
+    fmt: Format | None = None,
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+) -> FindingStream:
+    """A claim file of any size, streamed (`medref check`); no line limit."""
+    return check_stream(read_claims(path, fmt, setting=setting), res.claim_tables(), only_problems)
+
+
+def capped(claims: Iterable[Claim], limit: int) -> Iterator[Claim]:
+    lines = 0
+    for claim in claims:
+        lines += max(1, len(claim.lines))
+        if lines > limit:
+            raise InputTooLargeError(
+                f"over {limit:,} claim lines in one request; split the file, or check it "
+                "with `medref check`, which streams any size"
+            )
+        yield claim
