@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Query, UploadFile
 
 from medref.api.deps import DateOfService, Heavy, Res, SettingParam
+from medref.api.errors import ERROR_RESPONSES
 from medref.services import claims as claim_service
 from medref.services import pricing as price_service
 
-router = APIRouter(prefix="/api", tags=["claims"])
+router = APIRouter(prefix="/api", tags=["claims"], responses=ERROR_RESPONSES)
 
 OnlyProblems = Annotated[
     bool,
