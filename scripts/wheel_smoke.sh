@@ -10,7 +10,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 PYTHON=${PYTHON:-python3}
 MIRROR=$(cd "${MEDREF_SOURCES:-$REPO/../shared/cms}" && pwd)
-# a free port, so parallel runs (or a server left running elsewhere) are never reached instead
+# a free port: a fixed one may be taken by another server on this machine (or its smoke)
 PORT=${SMOKE_PORT:-$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 WORK=$(mktemp -d)
 SERVER=""
@@ -33,7 +33,8 @@ test -f "$MEDREF_HOME/current/retrieval/dense.json" || fail "the build wrote no 
 medref search "where the patient was seen: doctor's office" -k 5 --json > search.json
 grep -q '"POS:11"' search.json || fail "search did not find POS:11"
 grep -Eq '"via": "(dense|fused)"' search.json || fail "no hit came from the dense vectors"
-medref vault show modifier-25 | grep -qi "modifier 25" || fail "vault page modifier-25 missing"
+medref vault show modifier-25 > vault.txt 2>&1 || { cat vault.txt; fail "vault show failed"; }
+grep -qi "modifier 25" vault.txt || fail "vault page modifier-25 missing"
 medref code 25 --json | grep -q '"MOD:25"' || fail "code card of modifier 25"
 
 medref serve --port "$PORT" > serve.log 2>&1 &

@@ -75,11 +75,15 @@ def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
 # -- knowledge base ------------------------------------------------------------------------
 
 
-def test_health_names_the_build(client: TestClient, kb: KnowledgeBase) -> None:
+def test_health_reads_the_database_and_names_the_build_not_its_path(
+    client: TestClient, kb: KnowledgeBase
+) -> None:
     body = client.get("/api/health").json()
     assert body["status"] == "ok"
-    assert body["knowledge_base"] == str(kb.path)
+    assert body["build"] == kb.path.name
     assert body["built_at"] == kb.manifest["built_at"]
+    assert body["releases"] == len(kb.releases()) and body["age_seconds"] >= 0
+    assert str(kb.path.parent) not in json.dumps(body)
 
 
 def test_sources_lists_every_release(client: TestClient, kb: KnowledgeBase) -> None:

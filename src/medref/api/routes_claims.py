@@ -8,12 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, Query, UploadFile
 
 from medref.api.deps import Heavy, Res, SettingParam
+from medref.api.errors import ERROR_RESPONSES
 from medref.services import claims as claim_service
 
-router = APIRouter(prefix="/api", tags=["claims"])
+router = APIRouter(prefix="/api", tags=["claims"], responses=ERROR_RESPONSES)
 
 OnlyProblems = Annotated[
-    bool, Query(description="Leave out pass findings (only fail, error, bypassed, no_data).")
+    bool,
+    Query(description="Leave out pass findings (only fail, warning, error, bypassed, no_data)."),
 ]
 CLAIMS_EXAMPLE = [
     {

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from medref.claims.model import Claim, Finding
 from medref.claims.rules import RuleContext, all_rules
+from medref.claims.scope import ClaimScope
 from medref.claims.tables import EditTables
 
 INPUT_RULE = "input"
@@ -86,11 +87,15 @@ def check_claims(
     ctx = RuleContext(tables, passes)
     checks = [rule.check for rule in all_rules()]
     findings: list[Finding] = []
+    denied = ctx.denied
     for claim in claims:
         if claim.problems:
             findings = list(input_errors(claim))
         else:
             findings.clear()
+            ctx.scope = ClaimScope(claim)
+            if denied:
+                denied.clear()
             for check in checks:
                 findings.extend(check(claim, ctx))
         if tally is not None:

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     help="Setting of claims that do not name theirs (CSV `setting` column, JSON field): "
     "practitioner, outpatient hospital, or dme (DME supplier).",
 )
-@click.option("--only-problems", is_flag=True, help="Show only failures and input errors.")
+@click.option(
+    "--only-problems", is_flag=True, help="Show only failures, warnings and input errors."
+)
 @json_option
 def command(
     claims_file: Path, fmt: Format | None, setting: str, only_problems: bool, as_json: bool

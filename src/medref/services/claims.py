@@ -70,6 +70,9 @@ class SharedLoaders:
     def pos(self, info: ReleaseInfo) -> Lookup[str, PlaceOfService]:
         return self._once(("pos", info.source, info.release), lambda: self._read.pos(info))
 
+    def labs(self, info: ReleaseInfo) -> frozenset[str]:
+        return self._once(("labs", info.source, info.release), lambda: self._read.labs(info))
+
 
 def check_csv(
     res: Resources,

@@ -421,7 +421,7 @@ async function runCheck() {
   } catch (error) { showError(target, error); }
 }
 
-const SEVERITY = { error: 0, fail: 1, bypassed: 2, no_data: 3, pass: 4 };
+const SEVERITY = { error: 0, fail: 1, warning: 2, bypassed: 3, no_data: 4, pass: 5 };
 const statusChips = (counts) => Object.entries(counts).sort((a, b) => SEVERITY[a[0]] - SEVERITY[b[0]])
   .map(([status, n]) => `<span class="badge ${esc(status)}">${esc(status.replace("_", " "))} ${n}</span>`).join(" ");
 
