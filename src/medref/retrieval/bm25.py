@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -98,8 +99,13 @@ class Bm25Index:
         return scores
 
     def save(self, folder: Path, name: str) -> None:
-        arrays = (self.vocabulary.array, self.weights.indptr, self.weights.indices)
-        for part, array in zip(ARRAYS, (*arrays, self.weights.data), strict=True):
+        arrays: tuple[npt.NDArray[Any], ...] = (
+            self.vocabulary.array,
+            self.weights.indptr,
+            self.weights.indices,
+            self.weights.data,
+        )
+        for part, array in zip(ARRAYS, arrays, strict=True):
             np.save(folder / f"{name}_{part}.npy", array, allow_pickle=False)
         meta = {
             "format": FORMAT_VERSION,
