@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
 Status = Literal["pass", "fail", "bypassed", "warning", "no_data", "error"]
@@ -109,9 +110,12 @@ class Finding:
     for input errors, which no CMS rule decides."""
     vintage: str
     """The data release that decided it, e.g. `NCCI PTP practitioner 2024-07`."""
+    allowed_amount: Decimal | None = None
+    """The line's expected Medicare allowed amount, when the check was given a locality: on
+    every finding of a priced line, so a failure shows the dollars at risk."""
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "claim_id": self.claim_id,
             "line": self.line,
             "rule": self.rule,
@@ -120,3 +124,6 @@ class Finding:
             "message": self.message,
             "vintage": self.vintage,
         }
+        if self.allowed_amount is not None:
+            found["allowed_amount"] = str(self.allowed_amount)
+        return found

@@ -22,6 +22,7 @@ from medref.vault import VaultPage, backlinks, load_vault
 
 if TYPE_CHECKING:
     from medref.claims.tables import EditTables
+    from medref.pricing import PricingTables
     from medref.retrieval.search import Searcher
     from medref.services.claims import SharedLoaders
 
@@ -64,6 +65,7 @@ class Generation:
         self.kb = kb
         self._searcher = Lazy(lambda: _load_searcher(kb, settings))
         self._loaders = Lazy(lambda: _load_loaders(kb))
+        self._pricing = Lazy(lambda: _load_pricing(kb))
 
     @property
     def searcher(self) -> Searcher:
@@ -72,6 +74,10 @@ class Generation:
     @property
     def loaders(self) -> SharedLoaders:
         return self._loaders.get()
+
+    @property
+    def pricing(self) -> PricingTables:
+        return self._pricing.get()
 
     def warm(self, settings: Settings) -> None:
         """Load the indexes and every claim table now, so no request pays for them."""
@@ -137,6 +143,11 @@ class Resources:
 
         generation = self.generation
         return edit_tables(generation.kb, generation.loaders)
+
+    @property
+    def pricing(self) -> PricingTables:
+        """PFS rows and GPCIs as exact decimals, read once per build and release."""
+        return self.generation.pricing
 
     @property
     def vault(self) -> Vault:
@@ -224,6 +235,12 @@ def _load_loaders(kb: KnowledgeBase) -> SharedLoaders:
     from medref.services.claims import SharedLoaders
 
     return SharedLoaders(kb)
+
+
+def _load_pricing(kb: KnowledgeBase) -> PricingTables:
+    from medref.pricing import PricingTables
+
+    return PricingTables(kb)
 
 
 def limit_text(text: str, limit: int, what: str) -> str:

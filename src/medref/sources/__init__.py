@@ -6,7 +6,20 @@ import importlib
 
 from medref.sources.base import DownloadSpec, Release, Source
 
-MODULES = ("hcpcs", "icd10cm", "ncci", "pfs", "pos", "iom", "ncd", "statute", "modifiers", "vault")
+MODULES = (
+    "hcpcs",
+    "icd10cm",
+    "ncci",
+    "pfs",
+    "pfs_gpci",
+    "pfs_localities",
+    "pos",
+    "iom",
+    "ncd",
+    "statute",
+    "modifiers",
+    "vault",
+)
 
 
 def all_sources() -> list[Source]:

@@ -24,6 +24,7 @@ MODULES = (
     "modifiers",
     "place_of_service",
     "global_surgery",
+    "price",
 )
 """Rules that deny a line (`RuleContext.deny`) come before `add_on`, which asks whether a
 primary is payable."""

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
 from medref.claims.model import Claim, ClaimLine, Finding, Status
 from medref.claims.scope import ClaimScope, PatientScope, Scope
 from medref.claims.tables import CodeDates, EditTables, Lookup, Versioned, window
 from medref.codes.service_kinds import is_em
+from medref.pricing import Pricer
 
 Check = Callable[[Claim, "RuleContext"], Iterable[Finding]]
 
@@ -30,6 +32,11 @@ class RuleContext:
     denied: dict[int, Finding] = field(default_factory=dict)
     """Lines a rule has failed so far in this case (by `id(line)`), for rules that depend
     on another line being payable (an add-on's primary). Cleared by the engine per case."""
+    pricer: Pricer | None = None
+    """Prices lines in the check's payment locality; None when no locality was given."""
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+    """Allowed amounts the `price` rule found (by `id(line)`), stamped by the engine onto
+    every finding of the line. Cleared per case."""
 
     def lines_of(self, claim: Claim) -> ClaimScope | PatientScope:
         scope = self.scope
