@@ -102,7 +102,7 @@ def test_a_changed_file_of_a_downloaded_release_fails_its_manifest(
     cache = home / "downloads"
     assert (cache / "ncci" / MANIFEST).is_file()
     _ptp_subset(cms_dir, cache / NCCI / PTP, 10_000)  # half, still a valid gzip
-    settings = Settings(home=home, embeddings=False, vault=tmp_path / "no-vault")
+    settings = Settings(home=home, sources=None, embeddings=False, vault=tmp_path / "no-vault")
     message = _refused(settings)
     assert PTP in message and "does not match" in message and MANIFEST in message
 
