@@ -17,6 +17,7 @@ from medref.kb import KnowledgeBase
 from medref.kb.locks import exclusive_build
 from medref.services.knowledge import build
 from medref.settings import Settings
+from medref.sources import modifiers
 from servers import MEDREF, current_build, medref_env, run_build, small_mirror
 
 
@@ -215,3 +216,32 @@ def test_a_release_that_lost_records_stops_the_build_unless_accepted(
     assert not [p for p in settings.builds.iterdir() if p.name.endswith(".tmp")]
     build(settings, progress=False, accept_changes=True, log=_quiet)
     assert _releases(settings)["ncci-mue-practitioner@2024-07"] == 7338
+
+
+def test_a_new_edition_of_our_own_writing_replaces_the_old_without_asking(
+    cms_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The modifier notes and the vault hold one edition at a time (medref-0.1.0; a vault
+    folder of one's own is named by the date of its newest page): a new one is no loss."""
+    vault = tmp_path / "my-vault"
+    vault.mkdir()
+    page = vault / "index.md"
+    page.write_text('---\ndescription: "Our notes."\n---\n\n# Index\n\nNotes.\n')
+    os.utime(page, (1_700_000_000, 1_700_000_000))
+    settings = _settings(tmp_path, small_mirror(cms_dir, tmp_path / "mirror"), vault=vault)
+    build(settings, progress=False, log=_quiet)
+    assert {"vault@2023-11-14", f"modifiers@{modifiers.RELEASE}"} <= set(_releases(settings))
+    page.write_text(page.read_text() + "More notes.\n")
+    shipped = modifiers.RELEASE
+    monkeypatch.setattr(modifiers, "RELEASE", "medref-99.0")
+    said: list[str] = []
+    build(settings, progress=False, log=said.append)
+    now = _releases(settings)
+    assert "modifiers@medref-99.0" in now and "vault@2023-11-14" not in now
+    assert any(r.startswith("vault@") for r in now)
+    assert f"modifiers {shipped} is replaced by a new edition" in said
+    assert "vault 2023-11-14 is replaced by a new edition" in said
+    # a source of that kind that vanishes altogether still stops the build
+    page.unlink()
+    with pytest.raises(SourceChangeError, match="source vault"):
+        build(settings, progress=False, log=_quiet)

@@ -34,7 +34,7 @@ from medref.kb.chunking import chunk_record
 from medref.kb.locks import create_readers_lock, exclusive_build, unused
 from medref.records import PtpEdit, Record
 from medref.settings import Settings
-from medref.sources import Release, Source, all_sources
+from medref.sources import ONE_EDITION, Release, Source, all_sources
 from medref.sources.base import Source as SourceProtocol
 from medref.sources.manifest import verify_manifests
 from medref.sources.ncci import PTP_SETTINGS
@@ -264,11 +264,19 @@ class ChangeGuard:
 
     def check_vanished(self, new: set[tuple[str, str]], known_sources: set[str]) -> None:
         """Releases in force that this build would drop (sources no longer in the code are
-        dropped without asking: no file of theirs could be read anyway)."""
-        gone = sorted(key for key in self.old if key not in new and key[0] in known_sources)
+        dropped without asking: no file of theirs could be read anyway; a new edition of a
+        one-edition source replaces the old one, see `ONE_EDITION`)."""
+        sources_left = {source for source, _ in new}
+        gone = []
+        for key in sorted(self.old):
+            if key in new or key[0] not in known_sources:
+                continue
+            if key[0] in ONE_EDITION and key[0] in sources_left:
+                self.log(f"{key[0]} {key[1]} is replaced by a new edition")
+            else:
+                gone.append(key)
         if not gone:
             return
-        sources_left = {source for source, _ in new}
         lines = []
         for source, release in gone:
             entry = self.old[(source, release)]

@@ -267,7 +267,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "4"
+    version = "5"
 
     def run(
         self,

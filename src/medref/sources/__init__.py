@@ -20,6 +20,11 @@ MODULES = (
     "modifiers",
     "vault",
 )
+ONE_EDITION = frozenset({"modifiers", "vault"})
+"""Sources of medref's (or the user's) own writing that hold one edition at a time: a new
+edition (medref-0.1.0 after medref-0.0.9, a vault folder edited on a later day) replaces the
+old one by design, so a build drops the old edition without asking, as it would not drop a
+CMS release whose files went missing."""
 
 
 def all_sources() -> list[Source]:
@@ -37,4 +42,4 @@ def get_source(name: str) -> Source:
     raise KeyError(name)
 
 
-__all__ = ["DownloadSpec", "Release", "Source", "all_sources", "get_source"]
+__all__ = ["ONE_EDITION", "DownloadSpec", "Release", "Source", "all_sources", "get_source"]
