@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import time
@@ -35,6 +36,7 @@ from medref.records import PtpEdit, Record
 from medref.settings import Settings
 from medref.sources import ONE_EDITION, Release, Source, all_sources
 from medref.sources.base import Source as SourceProtocol
+from medref.sources.manifest import verify_manifests
 from medref.sources.ncci import PTP_SETTINGS
 
 BATCH = 5_000
@@ -92,10 +94,14 @@ def plan(settings: Settings, only: Iterable[str] | None = None) -> list[PlannedR
     for source in sources:
         if wanted is not None and source.name not in wanted:
             continue
-        for release in source.discover(source_root(source, settings)):
-            planned.append(
-                PlannedRelease(source, release, release.fingerprint(source.parser_version))
-            )
+        root = source_root(source, settings)
+        try:
+            for release in source.discover(root):
+                verify_manifests(release.files, root)
+                fingerprint = release.fingerprint(source.parser_version)
+                planned.append(PlannedRelease(source, release, fingerprint))
+        except OSError as exc:
+            raise _unreadable(exc, root / source.folder) from None
     if not planned and wanted is None:
         raise SourceError(
             f"no source files found under {settings.source_root}: set MEDREF_SOURCES to a mirror "
@@ -367,14 +373,56 @@ def _sync_dir(folder: Path) -> None:
 
 
 def _rows(item: PlannedRelease) -> Iterator[Record | PtpEdit]:
+    """The release's rows; whatever goes wrong reading it is a `SourceError` naming its
+    files (the parsers name the line where they can), never a traceback."""
+    files = ", ".join(str(path) for path in item.release.files) or item.source.name
     try:
-        yield from item.source.parse(item.release)
+        for row in item.source.parse(item.release):
+            if isinstance(row, Record):
+                _check_text(item, row)
+            yield row
+    except SourceError:
+        raise
     except UnicodeDecodeError as exc:
         raise SourceError(
-            f"{item.release.files[0] if item.release.files else item.source.name}: "
-            f"not readable as text ({exc.reason} at byte {exc.start}). What to do: check the "
-            "file is the official release and was not re-encoded, then download it again."
+            f"{files}: not readable as text ({exc.reason} at byte {exc.start}). What to do: "
+            "check the file is the official release and was not re-encoded, then download it "
+            "again."
         ) from exc
+    except OSError as exc:
+        raise _unreadable(exc, item.release.files[0] if item.release.files else None) from exc
+    except Exception as exc:  # a parser that met input it does not know: name the files
+        raise SourceError(
+            f"{files}: {item.source.name} {item.release.release} could not be read "
+            f"({type(exc).__name__}: {exc}). What to do: check the files are the complete "
+            "official release, download them again; if they are, report this message."
+        ) from exc
+
+
+UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+"""Control characters and the replacement character: garbage bytes or a wrong decoding,
+never the text of an official source (none holds one)."""
+
+
+def _check_text(item: PlannedRelease, record: Record) -> None:
+    for field_name, value in (("title", record.title), ("text", record.text)):
+        found = UNPRINTABLE.search(value)
+        if found is not None:
+            raise SourceFormatError(
+                ", ".join(str(path) for path in item.release.files) or item.source.name,
+                f"{record.ref}: its {field_name} holds U+{ord(found.group()):04X} at "
+                f"character {found.start() + 1}, a control or replacement character: the "
+                "file holds garbage bytes or was decoded with the wrong encoding",
+            )
+
+
+def _unreadable(exc: OSError, fallback: Path | None) -> SourceError:
+    where = exc.filename or fallback or "a source file"
+    return SourceFormatError(
+        where,
+        f"cannot be read ({exc.strerror or exc})",
+        hint="check the file's permissions and the disk, or download it again",
+    )
 
 
 def _write_release(
