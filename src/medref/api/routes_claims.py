@@ -96,6 +96,14 @@ def check_csv(
     setting: SettingParam = "practitioner",
     only_problems: OnlyProblems = False,
     locality: Locality = None,
+    columns: Annotated[
+        str | None,
+        Query(
+            description="The CSV's column names mapped to ours (cpt=code,dos=date_of_service; "
+            "NAME=- ignores one) or a preset name such as common.",
+            max_length=2000,
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """The same check for an uploaded CSV claim file."""
     with heavy.slot():
@@ -106,4 +114,5 @@ def check_csv(
             only_problems,
             name=file.filename or "claims.csv",
             locality=locality,
+            column_map=columns,
         )

@@ -50,6 +50,24 @@ if TYPE_CHECKING:
     help="A claim file of earlier claims (same format): with patient_id, their lines count "
     "for global periods, MUE day totals, PTP pairs and duplicates; they get no findings.",
 )
+@click.option(
+    "--map",
+    "column_map",
+    default=None,
+    help="The CSV's column names mapped to ours: cpt=code,dos=date_of_service,pos="
+    "place_of_service (NAME=- ignores a column), or a saved preset's name ('common' is built "
+    "in).",
+)
+@click.option(
+    "--save-map", default=None, metavar="NAME", help="Save --map under NAME for later runs."
+)
+@click.option(
+    "--window",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=0, max=1_000_000),
+    help="Rows within which the rows of one claim may come in any order.",
+)
 @json_option
 def command(
     claims_file: Path,
@@ -58,6 +76,9 @@ def command(
     only_problems: bool,
     locality: str | None,
     history: Path | None,
+    column_map: str | None,
+    save_map: str | None,
+    window: int,
     as_json: bool,
 ) -> None:
     """Check a claim file (CSV or JSON) against NCCI PTP, MUE and add-on edits, PFS modifier
@@ -72,13 +93,27 @@ def command(
     Example: medref check examples/claims.csv --only-problems
     """
     from medref.claims.values import Invalid, to_setting
-    from medref.services.claims import check_file
+    from medref.services.claims import check_file, save_column_map
 
     chosen = to_setting(setting)
     if isinstance(chosen, Invalid):
         raise click.BadParameter(chosen.problem, param_hint="--setting")
+    res = resources()
+    if save_map is not None:
+        if not column_map:
+            raise click.UsageError("--save-map NAME needs --map cpt=code,...")
+        where = save_column_map(res, save_map, column_map)
+        click.echo(f"column map {save_map!r} saved in {where}", err=True)
     findings = check_file(
-        resources(), claims_file, fmt, chosen, only_problems, locality=locality, history=history
+        res,
+        claims_file,
+        fmt,
+        chosen,
+        only_problems,
+        locality=locality,
+        history=history,
+        column_map=column_map,
+        window_rows=window,
     )
     out = sys.stdout
     if as_json:
@@ -123,7 +158,12 @@ def summary_text(summary: dict[str, Any], only_problems: bool) -> str:
 
     by_status = summary["by_status"]
     counts = ", ".join(f"{by_status.get(status, 0):,} {status}" for status in STATUSES)
-    lines = [f"{summary['claims']:,} claims, {summary['lines']:,} lines: {counts}"]
+    lines = [
+        f"{summary['claims']:,} claims, {summary['lines']:,} lines checked: {counts}",
+        f"{summary['rows']:,} rows read: {summary['lines']:,} lines checked, "
+        f"{summary['rows_in_claims_with_input_errors']:,} rows in "
+        f"{summary['claims_with_input_errors']:,} claims with input errors (not checked)",
+    ]
     if only_problems:
         lines.append("(--only-problems: pass findings were not computed)")
     money = summary.get("allowed_amounts")

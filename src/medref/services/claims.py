@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
+from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
 from medref.claims.read import Format, read_csv, read_json
+from medref.claims.read_csv import CSV_COLUMNS, CSV_OPTIONAL, WINDOW_ROWS
 from medref.claims.tables import (
     AddOn,
     CodeDates,
@@ -82,11 +84,14 @@ def check_csv(
     only_problems: bool = False,
     name: str = "claims.csv",
     locality: str | None = None,
+    column_map: str | None = None,
 ) -> dict[str, Any]:
-    """Findings and summary of a CSV claim file (the docs/claims.md columns)."""
-    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+    """Findings and summary of a CSV claim file (the docs/claims.md columns, or mapped)."""
+    mapping = column_mapping(res, column_map)
+    text = io.TextIOWrapper(upload, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
-        return check(res, read_csv(text, setting=setting, name=name), only_problems, locality)
+        claims = read_csv(text, setting=setting, name=name, column_map=mapping)
+        return check(res, claims, only_problems, locality)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from None
     finally:
@@ -191,17 +196,40 @@ def check_file(
     only_problems: bool = False,
     locality: str | None = None,
     history: Path | None = None,
+    column_map: str | None = None,
+    window_rows: int = WINDOW_ROWS,
 ) -> FindingStream:
     """A claim file of any size, streamed (`medref check`); no line limit. `history` is a
-    claim file of earlier claims, read for the checks across claims of a patient."""
-    earlier = read_claims(history, setting=setting) if history is not None else ()
+    claim file of earlier claims, read for the checks across claims of a patient;
+    `column_map` a map (`cpt=code,...`) or the name of a preset for the CSV's columns."""
+    mapping = column_mapping(res, column_map)
+    earlier = (
+        read_claims(history, setting=setting, column_map=mapping) if history is not None else ()
+    )
     return check_stream(
-        read_claims(path, fmt, setting=setting),
+        read_claims(path, fmt, setting=setting, column_map=mapping, window_rows=window_rows),
         res.claim_tables(),
         only_problems,
         pricer(res, locality),
         earlier,
     )
+
+
+def column_mapping(res: Resources, text: str | None) -> dict[str, str] | None:
+    """A column map given inline or by preset name, checked before any row is read."""
+    if text is None or not text.strip():
+        return None
+    return resolve_map(text, res.settings.home, (*CSV_COLUMNS, *CSV_OPTIONAL))
+
+
+def save_column_map(res: Resources, name: str, text: str) -> str:
+    """Save an inline map as a named preset; returns where it was written."""
+    mapping = parse_map(text, (*CSV_COLUMNS, *CSV_OPTIONAL))
+    return str(save_preset(res.settings.home, name, mapping))
+
+
+def column_presets(res: Resources) -> dict[str, dict[str, str]]:
+    return presets(res.settings.home)
 
 
 def capped(claims: Iterable[Claim], limit: int) -> Iterator[Claim]:
