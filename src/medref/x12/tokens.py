@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import TextIO
 
 from medref.errors import InputError
@@ -136,3 +137,13 @@ class Tokenizer:
 def looks_like_x12(head: str) -> bool:
     """Whether text starts like an X12 interchange (an ISA with readable delimiters)."""
     return read_delimiters(head.lstrip("\ufeff \t\r\n")) is not None
+
+
+def ccyymmdd(text: str) -> date | None:
+    """An X12 date (CCYYMMDD), or None when `text` is not one."""
+    if len(text) != 8 or not text.isascii() or not text.isdigit():
+        return None
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None

@@ -39,7 +39,7 @@ from medref.claims.values import (
     to_place,
 )
 from medref.x12.envelope import ENVELOPE_IDS, Counts, Envelope, Transaction, X12Problem, element
-from medref.x12.tokens import Delimiters, Tokenizer
+from medref.x12.tokens import Delimiters, Tokenizer, ccyymmdd
 
 GUIDES_837 = frozenset({"837P", "837I"})
 
@@ -895,12 +895,3 @@ def whole_units(text: str) -> int | str:
     if not 1 <= units <= 999_999:
         return "must be 1 to 999999"
     return units
-
-
-def ccyymmdd(text: str) -> date | None:
-    if len(text) != 8 or not text.isascii() or not text.isdigit():
-        return None
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None

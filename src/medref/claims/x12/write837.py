@@ -185,13 +185,17 @@ class Builder:
         if shared:
             out.append(self.rendering(shared))
         for line in lines:
-            out += self.line(line, facility, "" if shared else line.rendering_npi, w)
+            out += self.line(
+                line, claim.claim_id, facility, "" if shared else line.rendering_npi, w
+            )
         return out
 
     def rendering(self, npi: str) -> Segment:
         return ["NM1", "82", "1", "TEST", "RENDERING", "", "", "", "XX", npi]
 
-    def line(self, line: ClaimLine, facility: str, npi: str, w: Writer) -> list[Segment]:
+    def line(
+        self, line: ClaimLine, claim_id: str, facility: str, npi: str, w: Writer
+    ) -> list[Segment]:
         procedure = w.composite("HC", line.code, *line.modifiers)
         if self.institutional:
             service = ["SV2", REVENUE_CODE, procedure, "100", "UN", str(line.units)]
@@ -203,6 +207,7 @@ class Builder:
             ["LX", str(line.line)],
             service,
             ["DTP", "472", "D8", f"{line.date_of_service:%Y%m%d}"],
+            ["REF", "6R", f"{claim_id}-{line.line}"[:50]],
         ]
         if npi:
             out.append(self.rendering(npi))
