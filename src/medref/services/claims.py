@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
+from medref.claims.columnar.run import ColumnarFindings, Engine, check_columnar
 from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
 from medref.claims.read import Format, read_csv, read_json
@@ -212,6 +213,40 @@ def check_file(
         only_problems,
         pricer(res, locality),
         earlier,
+    )
+
+
+def edit_table_folder(res: Resources) -> Path:
+    """The Parquet edit tables of the current build (written on first use, then reused)."""
+    from medref.claims.columnar.edit_parquet import write_edit_tables
+
+    return write_edit_tables(res.kb, res.settings.home / "edit-tables")
+
+
+def check_file_columnar(
+    res: Resources,
+    path: Path,
+    engine: Engine,
+    fmt: Format | None = None,
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+    history: Path | None = None,
+    column_map: str | None = None,
+    window_rows: int = WINDOW_ROWS,
+) -> ColumnarFindings:
+    """`check_file` through the relational plan, on DuckDB (`columnar`) or a local Spark
+    (`spark`): the same findings, for batches where throughput matters. Pricing
+    (`--locality`) runs on the streaming engine only."""
+    mapping = column_mapping(res, column_map)
+    earlier = (
+        read_claims(history, setting=setting, column_map=mapping) if history is not None else ()
+    )
+    return check_columnar(
+        read_claims(path, fmt, setting=setting, column_map=mapping, window_rows=window_rows),
+        edit_table_folder(res),
+        engine=engine,
+        only_problems=only_problems,
+        history=earlier,
     )
 
 
