@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from itertools import repeat
+from itertools import chain, repeat
 from operator import itemgetter
 from typing import Any, Protocol, TextIO
 
@@ -42,7 +42,7 @@ from medref.claims.values import (
 from medref.errors import InputError
 
 BATCH_ROWS = 50_000
-WINDOW_ROWS = 10_000
+WINDOW_ROWS = 1_000
 """Rows within which the rows of one claim may come in any order (a claim is closed between
 one and two windows after its last row)."""
 CSV_COLUMNS = (
@@ -131,8 +131,9 @@ def read_csv(
     window_rows: int = WINDOW_ROWS,
 ) -> Iterator[Claim]:
     source = CsvRows(handle)
-    rows = source.reader()
-    header = [cell.strip() for cell in next(rows, [])]
+    batches = source.batches()
+    first = next(batches, [])
+    header = [cell.strip() for cell in (first[0] if first else [])]
     if column_map:
         header = apply_map(header, column_map)
     names = check_header(header, name, bool(column_map))
@@ -150,13 +151,18 @@ def read_csv(
         "rendering_npi": CachedColumn(to_npi),
     }
     assembler = ClaimAssembler(setting, window_rows)
-    first_row = source.line + 1
-    while batch := source.batch(rows, batch_rows):
-        flagged = {line - first_row: text for line, text in source.problems.items()}
-        source.problems.clear()
-        columns, problems, blank = convert_batch(batch, names, converters, flagged, first_row)
-        yield from assembler.add(columns, problems, blank, first_row)
-        first_row += len(batch)
+    first_row = 2
+    for chunk in chain([first[1:]], batches):
+        for start in range(0, len(chunk), batch_rows):
+            batch = chunk[start : start + batch_rows]
+            end = first_row + len(batch)
+            flagged = {
+                line - first_row: source.problems.pop(line)
+                for line in [n for n in source.problems if first_row <= n < end]
+            }
+            columns, problems, blank = convert_batch(batch, names, converters, flagged, first_row)
+            yield from assembler.add(columns, problems, blank, first_row)
+            first_row = end
     yield from assembler.finish()
 
 
@@ -250,8 +256,9 @@ class Building:
     def __init__(self, claim: Claim, row: int) -> None:
         self.claim = claim
         self.diagnoses: dict[str, int] = {}
-        self.settings: set[Setting] = set()
-        self.patients: set[str] = set()
+        self.settings: tuple[Setting, ...] = ()
+        """Settings the rows name (a tuple, grown only when a row names another)."""
+        self.patients: tuple[str, ...] = ()
         self.last_codes: tuple[str, ...] | None = None
         self.pointers: tuple[int, ...] = ()
         self.last_row = row
@@ -349,10 +356,10 @@ class ClaimAssembler:
             if codes is not last_codes:  # rows of a claim share one converted tuple
                 pointers, last_codes = self.pointers(building, codes), codes
             lines.append(ClaimLine(line, day, code, mods, units, place, pointers, npi))
-            if setting is not None:
-                building.settings.add(setting)
-            if patient:
-                building.patients.add(patient)
+            if setting is not None and setting not in building.settings:
+                building.settings += (setting,)
+            if patient and patient not in building.patients:
+                building.patients += (patient,)
         if building is not None and current_id is not None:
             building.last_codes, building.pointers = last_codes, pointers
             building.last_row = first_row + len(columns["claim_id"]) - 1
@@ -431,7 +438,7 @@ class ClaimAssembler:
                 )
             )
         elif building.settings:
-            claim.setting = next(iter(building.settings))
+            claim.setting = building.settings[0]
         if len(building.patients) > 1:
             problems.append(
                 InputProblem(
@@ -441,7 +448,7 @@ class ClaimAssembler:
                 )
             )
         elif building.patients:
-            claim.patient_id = next(iter(building.patients))
+            claim.patient_id = building.patients[0]
         numbers = [line.line for line in claim.lines]
         if len(set(numbers)) != len(numbers):
             repeated = sorted({n for n in numbers if numbers.count(n) > 1})

@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--window",
-    default=10_000,
+    default=1_000,
     show_default=True,
     type=click.IntRange(min=0, max=1_000_000),
     help="Rows within which the rows of one claim may come in any order.",
