@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +15,7 @@ from medref.commands.options import json_option, resources
 
 if TYPE_CHECKING:
     from medref.claims.model import Finding
-    from medref.claims.read import Format
+    from medref.services.claims import FileFormat, FindingStream
 
 
 @click.command("check")
@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json"]),
+    type=click.Choice(["csv", "json", "x12"]),
     default=None,
-    help="Input format; by default the file's suffix decides (.json, else CSV).",
+    help="Input format; by default an X12 837 is found by its content, else the suffix "
+    "decides (.json, else CSV).",
 )
 @click.option(
     "--setting",
@@ -85,7 +86,7 @@ if TYPE_CHECKING:
 @json_option
 def command(
     claims_file: Path,
-    fmt: Format | None,
+    fmt: FileFormat | None,
     setting: str,
     only_problems: bool,
     locality: str | None,
@@ -97,14 +98,17 @@ def command(
     out: Path | None,
     as_json: bool,
 ) -> None:
-    """Check a claim file (CSV or JSON) against NCCI PTP, MUE and add-on edits, PFS modifier
-    and global surgery indicators, HCPCS and ICD-10-CM validity and place of service.
+    """Check a claim file (CSV, JSON, or an X12 5010 837P/837I) against NCCI PTP, MUE and
+    add-on edits, PFS modifier and global surgery indicators, HCPCS and ICD-10-CM validity and
+    place of service.
 
     Findings stream as they are made: pass, fail, bypassed, warning (the contractor's call),
     no_data (no loaded release decides) or error (input to fix), each with the canonical
     reference of the table row or manual section behind it. With patient_id (and
-    rendering_npi) columns, claims of one patient are checked together. The input schema is
-    in docs/claims.md.
+    rendering_npi) columns, claims of one patient are checked together; an 837's subscriber
+    and patient loops name the patient, NM1*82 the rendering provider, and each finding keeps
+    its place in the file (ISA/GS/ST control numbers, CLM01, LX). The input schema is in
+    docs/claims.md, the 837 mapping in docs/x12.md.
 
     Example: medref check examples/claims.csv --only-problems
     """
@@ -160,7 +164,7 @@ def command(
     stdout = sys.stdout
     if as_json:
         for finding in findings:
-            stdout.write(json.dumps(finding.as_dict(), ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(findings.row(finding), ensure_ascii=False) + "\n")
         stdout.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
         return
     for block in report_blocks(findings):
@@ -168,22 +172,27 @@ def command(
     stdout.write(summary_text(findings.summary(), only_problems))
 
 
-def report_blocks(findings: Iterable[Finding]) -> Iterator[str]:
+def report_blocks(findings: FindingStream) -> Iterator[str]:
     """One block of text per claim, written as soon as the claim's findings are complete."""
     claim: list[Finding] = []
+    where = ""
     for finding in findings:
-        if claim and finding.claim_id != claim[0].claim_id:
-            yield claim_block(claim)
+        label = findings.label(finding)
+        if claim and (finding.claim_id != claim[0].claim_id or label != where):
+            yield claim_block(claim, where)
             claim = []
+        if not claim:
+            where = label
+        findings.row(finding)  # an 837's place is read once per finding
         claim.append(finding)
     if claim:
-        yield claim_block(claim)
+        yield claim_block(claim, where)
 
 
-def claim_block(findings: list[Finding]) -> str:
+def claim_block(findings: list[Finding], where: str = "") -> str:
     from medref.claims.model import PROBLEM_STATUSES
 
-    lines = [f"claim {findings[0].claim_id}"]
+    lines = [f"claim {findings[0].claim_id}" + (f" ({where})" if where else "")]
     for finding in sorted(findings, key=lambda f: -1 if f.line is None else f.line):
         where = "claim" if finding.line is None else f"line {finding.line}"
         status = finding.status.upper() if finding.status in PROBLEM_STATUSES else finding.status
@@ -220,6 +229,19 @@ def summary_text(summary: dict[str, Any], only_problems: bool) -> str:
             f"Across claims: {across['claims_checked_with_their_patient']:,} claims checked with "
             f"their patient's other claims; {across['history_claims_read']:,} history claims read"
         )
+    x12 = summary.get("x12")
+    if x12:
+        lines.append(
+            f"X12: {x12['interchanges']:,} interchanges, {x12['functional_groups']:,} groups, "
+            f"{x12['transaction_sets']:,} transaction sets, {x12['segments']:,} segments; "
+            f"{x12['claims']:,} claims (CLM) and {x12['service_lines']:,} service lines (LX) "
+            f"read, {x12['revenue_code_only_lines']:,} of them revenue code only (no HCPCS)"
+        )
+        for problem in x12["problems"]:
+            where = problem["segment_id"]
+            if problem.get("position"):
+                where += f", position {problem['position']} in transaction {problem['transaction']}"
+            lines.append(f"  ERROR segment {problem['segment']} ({where}): {problem['message']}")
     lines.append("Data used:")
     lines += [f"  {vintage}" for vintage in summary["vintages_used"]] or ["  (none)"]
     lines.append("Not checked:")

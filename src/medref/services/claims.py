@@ -7,7 +7,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Literal, TypeVar
 
 from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
 from medref.claims.columnar.run import ColumnarFindings, Engine, check_columnar
@@ -27,12 +27,16 @@ from medref.claims.tables import (
     PlaceOfService,
     PtpIndex,
 )
+from medref.claims.x12.check import PlacedTally
+from medref.claims.x12.read837 import Reader837
 from medref.errors import InputError, InputTooLargeError
 from medref.kb import KnowledgeBase, ReleaseInfo
 from medref.pricing import Pricer
 from medref.services.resources import Resources
+from medref.x12.tokens import looks_like_x12
 
 T = TypeVar("T")
+FileFormat = Literal["csv", "json", "x12"]
 
 
 class SharedLoaders:
@@ -155,9 +159,10 @@ class FindingStream:
         only_problems: bool,
         pricer: Pricer | None = None,
         history: Iterable[Claim] = (),
+        tally: Tally | None = None,
     ) -> None:
         self._tables = tables
-        self._tally = Tally()
+        self._tally = tally if tally is not None else Tally()
         found = check_claims(
             claims,
             tables,
@@ -178,6 +183,44 @@ class FindingStream:
         found: dict[str, Any] = summarize(self._tables, self._tally).as_dict()
         return found
 
+    def row(self, finding: Finding) -> dict[str, Any]:
+        """A finding as the JSON output gives it."""
+        return finding.as_dict()
+
+    def label(self, finding: Finding) -> str:
+        """Where the finding's claim stands in its file, for a text report ("" for CSV)."""
+        return ""
+
+
+class X12FindingStream(FindingStream):
+    """Findings of an 837, each with its place in the file; the summary adds what the file
+    held (interchanges, groups, transactions, claims and lines read) and its envelope and
+    loop problems."""
+
+    def __init__(
+        self,
+        reader: Reader837,
+        claims: Iterable[Claim],
+        tables: EditTables,
+        only_problems: bool,
+        pricer: Pricer | None = None,
+        history: Iterable[Claim] = (),
+    ) -> None:
+        self._reader = reader
+        self._placed = PlacedTally(places=reader.places, only_problems=only_problems)
+        super().__init__(claims, tables, only_problems, pricer, history, self._placed)
+
+    def summary(self) -> dict[str, Any]:
+        found = super().summary()
+        found["x12"] = self._reader.counts.as_dict()
+        return found
+
+    def row(self, finding: Finding) -> dict[str, Any]:
+        return self._placed.placed(finding)
+
+    def label(self, finding: Finding) -> str:
+        return self._placed.label(finding)
+
 
 def check_stream(
     claims: Iterable[Claim],
@@ -192,7 +235,7 @@ def check_stream(
 def check_file(
     res: Resources,
     path: Path,
-    fmt: Format | None = None,
+    fmt: FileFormat | None = None,
     setting: Setting = "practitioner",
     only_problems: bool = False,
     locality: str | None = None,
@@ -204,16 +247,80 @@ def check_file(
     claim file of earlier claims, read for the checks across claims of a patient;
     `column_map` a map (`cpt=code,...`) or the name of a preset for the CSV's columns."""
     mapping = column_mapping(res, column_map)
-    earlier = (
-        read_claims(history, setting=setting, column_map=mapping) if history is not None else ()
-    )
+    earlier = claims_of(history, None, setting, mapping, window_rows) if history is not None else ()
+    if fmt == "x12" or (fmt is None and is_x12(path)):
+        reader = Reader837(setting)
+        return X12FindingStream(
+            reader,
+            read_x12(reader, path),
+            res.claim_tables(),
+            only_problems,
+            pricer(res, locality),
+            earlier,
+        )
     return check_stream(
-        read_claims(path, fmt, setting=setting, column_map=mapping, window_rows=window_rows),
+        claims_of(path, fmt, setting, mapping, window_rows),
         res.claim_tables(),
         only_problems,
         pricer(res, locality),
         earlier,
     )
+
+
+def claims_of(
+    path: Path,
+    fmt: FileFormat | None,
+    setting: Setting,
+    mapping: dict[str, str] | None,
+    window_rows: int,
+) -> Iterator[Claim]:
+    """The claims of a CSV, JSON or 837 file (an 837 found by its content)."""
+    if fmt == "x12" or (fmt is None and is_x12(path)):
+        return read_x12(Reader837(setting), path)
+    chosen: Format | None = None if fmt is None else "json" if fmt == "json" else "csv"
+    return read_claims(path, chosen, setting=setting, column_map=mapping, window_rows=window_rows)
+
+
+def is_x12(path: Path) -> bool:
+    """Whether a file is an X12 interchange, by its first bytes (whatever its name)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(400)
+    except OSError:
+        return False
+    return looks_like_x12(head.decode("latin-1"))
+
+
+def read_x12(reader: Reader837, path: Path) -> Iterator[Claim]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such claim file")
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        yield from reader.claims(handle)
+
+
+def check_x12(
+    res: Resources,
+    upload: IO[bytes],
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+    name: str = "claims.837",
+    locality: str | None = None,
+) -> dict[str, Any]:
+    """Findings, each with its place, and summary of an uploaded 837P or 837I."""
+    text = io.TextIOWrapper(upload, encoding="utf-8", errors="surrogateescape", newline="")
+    try:
+        reader = Reader837(setting)
+        findings = X12FindingStream(
+            reader,
+            capped(reader.claims(text), res.max_claim_lines),
+            res.claim_tables(),
+            only_problems,
+            pricer(res, locality),
+        )
+        rows = [findings.row(finding) for finding in findings]
+        return {"findings": rows, "summary": findings.summary()}
+    finally:
+        text.detach()
 
 
 def edit_table_folder(res: Resources) -> Path:
@@ -227,7 +334,7 @@ def check_file_columnar(
     res: Resources,
     path: Path,
     engine: Engine,
-    fmt: Format | None = None,
+    fmt: FileFormat | None = None,
     setting: Setting = "practitioner",
     only_problems: bool = False,
     history: Path | None = None,
@@ -236,13 +343,16 @@ def check_file_columnar(
 ) -> ColumnarFindings:
     """`check_file` through the relational plan, on DuckDB (`columnar`) or a local Spark
     (`spark`): the same findings, for batches where throughput matters. Pricing
-    (`--locality`) runs on the streaming engine only."""
+    (`--locality`) and an 837's places in the file stay with the streaming engine."""
+    if fmt == "x12" or (fmt is None and is_x12(path)):
+        raise InputError(
+            f"{path} is an X12 837: it is checked by the stream engine, whose findings carry "
+            "their place in the interchange; drop --engine"
+        )
     mapping = column_mapping(res, column_map)
-    earlier = (
-        read_claims(history, setting=setting, column_map=mapping) if history is not None else ()
-    )
+    earlier = claims_of(history, None, setting, mapping, window_rows) if history is not None else ()
     return check_columnar(
-        read_claims(path, fmt, setting=setting, column_map=mapping, window_rows=window_rows),
+        claims_of(path, fmt, setting, mapping, window_rows),
         edit_table_folder(res),
         engine=engine,
         only_problems=only_problems,

@@ -90,6 +90,14 @@ class ColumnarFindings:
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
 
+    def row(self, finding: Finding) -> dict[str, Any]:
+        """A finding as the JSON output gives it (as `FindingStream.row`)."""
+        return finding.as_dict()
+
+    def label(self, finding: Finding) -> str:
+        """No place in a file beyond the claim id (CSV, JSON Lines, Parquet input)."""
+        return ""
+
     def summary(self) -> dict[str, Any]:
         counted = self.counted
         by_status = Counter(f.status for f in self.findings)
