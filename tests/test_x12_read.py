@@ -339,3 +339,34 @@ def test_bad_values_name_their_segment_and_line() -> None:
         "number of units from 1"
     ]
     assert claims[1].problems[0].line == 1
+
+
+def test_writers_that_date_the_claim_or_name_a_provider_without_an_npi() -> None:
+    """A claim-level DTP*472 (not a 5010 segment, but written by some tools) dates lines
+    without their own; an NM1*82 with a name and no identifier leaves the billing provider's
+    NPI in force, as a CSV row without rendering_npi."""
+    text = recount(
+        PROFESSIONAL.replace(
+            "CLM*PCN-2001*120***11:B:1*Y*A*Y*Y~\nHI*ABK:M1711~\nLX*1~\n"
+            "SV1*HC:99213*120*UN*1***1~\nDTP*472*D8*20240815~",
+            "CLM*PCN-2001*120***11:B:1*Y*A*Y*Y~\nDTP*472*D8*20240815~\nHI*ABK:M1711~\n"
+            "NM1*82*1*NAMEONLY*DOC~\nLX*1~\nSV1*HC:99213*120*UN*1***1~",
+        )
+    )
+    claims, _ = read(text)
+    claim = next(c for c in claims if c.claim_id == "PCN-2001")
+    assert claim.problems == []
+    assert [(line.date_of_service, line.rendering_npi) for line in claim.lines] == [
+        (date(2024, 8, 15), "1000000004")
+    ]
+
+
+def test_a_billing_npi_that_fails_its_check_digit_is_reported_not_fatal() -> None:
+    claims, reader = read(PROFESSIONAL.replace("*XX*1000000004~", "*XX*1234567890~"))
+    claim = next(c for c in claims if c.claim_id == "PCN-2001")
+    assert claim.problems == [] and claim.lines[0].rendering_npi == "1234567890"
+    assert file_problems(reader) == [
+        "segment 96 (NM1, position 7 in transaction 1002): billing provider NM1*85: NM109 "
+        "'1234567890' is not an NPI (10 digits whose check digit holds); its lines without a "
+        "rendering provider are told apart by this value as given"
+    ]

@@ -7,7 +7,7 @@ Loops map to claims as the implementation guides lay them out:
 | 2000A/2010AA billing provider | HL*20, NM1*85 | the rendering NPI when no NM1*82 names one |
 | 2000B/2010BA subscriber | HL*22, SBR, NM1*IL (NM109 member id), DMG | `patient_id` when the subscriber is the patient |
 | 2000C/2010CA patient | HL*23, PAT, NM1*QC, DMG | `patient_id`: the subscriber's id with the patient's name and birth date |
-| 2300 claim | CLM (CLM01 id, CLM05 place of service or facility type, frequency), HI, DTP*434 | claim id, place of service, diagnoses; the statement date of institutional lines without their own |
+| 2300 claim | CLM (CLM01 id, CLM05 place of service or facility type, frequency), HI, DTP*434 (or a claim-level DTP*472) | claim id, place of service, diagnoses; the date of lines without their own, when the period is one day |
 | 2310B (837P) / 2310D (837I) rendering provider | NM1*82 | `rendering_npi` of the claim's lines |
 | 2320/2330 other payers | SBR, CAS, NM1 ... | skipped (another payer's adjudication) |
 | 2400 service line | LX, SV1 (837P) / SV2 (837I), DTP*472, REF*6R | a claim line: its number (LX01), code, modifiers, units, place of service, diagnosis pointers, date |
@@ -284,23 +284,21 @@ class Reader837:
             "LQ": self.on_adjudication,
         }
         for fields in tokens:
-            number = tokens.number
             sid = fields[0]
-            if sid in ENVELOPE_IDS:
+            handler = handlers.get(sid)
+            if handler is not None and self.tx is not None:
+                handler(fields, tokens.number)
+            elif sid in ENVELOPE_IDS:
                 if tokens.delimiters is not None:
                     self.delimiters = tokens.delimiters
-                envelope.feed(fields, number)
+                envelope.feed(fields, tokens.number)
                 if self.ready:
                     yield from self.ready
                     self.ready.clear()
             elif self.tx is None:
-                envelope.outside(fields, number)
-            else:
-                handler = handlers.get(sid)
-                if handler is not None:
-                    handler(fields, number)
-                elif sid not in SECTIONS[self.section][1]:
-                    self.misplaced(fields, number)
+                envelope.outside(fields, tokens.number)
+            elif sid not in SECTIONS[self.section][1]:
+                self.misplaced(fields, tokens.number)
         envelope.finish(tokens.number)
         self.counts.problems = envelope.problems + self.counts.problems
         yield from self.ready
@@ -440,7 +438,8 @@ class Reader837:
         if section == "adjudicated":
             self.misplaced(fields, number)
             return
-        entity = element(fields, 1)
+        fields += ["", "", "", "", "", "", "", "", ""]
+        entity = fields[1]
         allowed = ENTITIES[section]
         if entity not in allowed:
             self.fault(
@@ -450,39 +449,65 @@ class Reader837:
                 f"hold NM1 {', '.join(sorted(allowed))}",
             )
             return
-        qualifier, value = element(fields, 8), element(fields, 9)
+        qualifier, value = fields[8], fields[9].strip()
         if section == "20" and entity == "85" and self.provider is not None:
-            self.provider.id = self.npi(qualifier, value, number)
+            self.provider.id = self.billing_npi(qualifier, value, number)
         elif section == "22" and entity == "IL" and self.subscriber is not None:
             self.subscriber.id = value
-            self.subscriber.name = f"{element(fields, 3)}^{element(fields, 4)}".upper()
+            self.subscriber.name = f"{fields[3]}^{fields[4]}".upper()
             if not value:
                 self.fault(number, "NM1", "the subscriber has no member id (NM109)")
         elif section == "23" and self.patient is not None:
-            self.patient.name = f"{element(fields, 3)}^{element(fields, 4)}".upper()
+            self.patient.name = f"{fields[3]}^{fields[4]}".upper()
         elif entity == "82" and section == "claim" and self.claim is not None:
             self.claim.npi = self.npi(qualifier, value, number)
         elif entity == "82" and section == "line" and self.line is not None:
             self.line.npi = self.npi(qualifier, value, number)
 
+    def billing_npi(self, qualifier: str, value: str, number: int) -> str:
+        """The billing provider's NPI. It only stands in for the rendering provider of lines
+        no NM1*82 names (to tell providers apart), so a number that fails its check digit is
+        reported in the summary and still used, rather than failing every claim under it."""
+        found = self.cached("npi", value, to_npi) if qualifier == "XX" else None
+        if isinstance(found, str) and found:
+            return found
+        why = (
+            f"NM109 {value!r} is not an NPI (10 digits whose check digit holds)"
+            if qualifier == "XX"
+            else f"NM108 {qualifier!r} is not XX (NPI)"
+        )
+        self.counts.problems.append(
+            self.problem(
+                number,
+                "NM1",
+                f"billing provider NM1*85: {why}; its lines without a rendering provider are "
+                "told apart by this value as given",
+            )
+        )
+        return value
+
     def npi(self, qualifier: str, value: str, number: int) -> str:
+        """The NPI of an NM1 (NM108 XX, NM109); "" when the loop gives no identifier (the
+        billing provider's then applies, as for a CSV row without rendering_npi)."""
+        if not qualifier and not value:
+            return ""
         if qualifier != "XX":
             self.fault(number, "NM1", f"NM108 {qualifier!r}: the provider's NPI (XX) is needed")
             return ""
-        found = to_npi(value)
+        found = self.cached("npi", value, to_npi)
         if isinstance(found, Invalid):
             self.fault(number, "NM1", f"NM109: {found.problem}")
             return ""
-        return found
+        return found  # type: ignore[return-value]
 
     def on_dmg(self, fields: list[str], number: int) -> None:
         section = self.section
         if section not in ("22", "23", "other"):
             self.misplaced(fields, number)
         elif section == "22" and self.subscriber is not None:
-            self.subscriber.birth = element(fields, 2)
+            self.subscriber.birth = fields[2] if len(fields) > 2 else ""
         elif section == "23" and self.patient is not None:
-            self.patient.birth = element(fields, 2)
+            self.patient.birth = fields[2] if len(fields) > 2 else ""
 
     def on_sbr(self, fields: list[str], number: int) -> None:
         if self.section in ("claim", "other"):
@@ -496,8 +521,9 @@ class Reader837:
         self.close_claim()
         self.counts.claims += 1
         owner = self.patient or self.subscriber
-        claim_id = element(fields, 1)
-        parts = element(fields, 5).split(self.delimiters.component)
+        fields += ["", "", "", "", ""]
+        claim_id = fields[1].strip()
+        parts = fields[5].split(self.delimiters.component)
         facility = parts[0] if parts else ""
         draft = ClaimDraft(
             claim_id[:MAX_ID] or f"(CLM at segment {number})",
@@ -517,7 +543,7 @@ class Reader837:
             return
         self.close_line()
         self.counts.lines += 1
-        text = element(fields, 1)
+        text = fields[1] if len(fields) > 1 else ""
         number_given = int(text) if text.isascii() and text.isdigit() else 0
         self.line = LineDraft(number_given, number)
         self.claim.lines.append(self.line)
@@ -662,7 +688,9 @@ class Reader837:
             self.misplaced(fields, number)
             return
         qualifier = element(fields, 1)
-        if section == "claim" and qualifier == "434" and self.claim is not None:
+        if section == "claim" and qualifier in ("434", "472") and self.claim is not None:
+            # 434: the statement period (837I); 472 at claim level is not a 5010 segment, but
+            # some writers date a claim there: its lines without a date of their own take it
             self.claim.statement = self.dates(fields, number)
 
     def dates(self, fields: list[str], number: int) -> tuple[date, date] | None:
@@ -815,7 +843,7 @@ class Reader837:
             if line.through is not None:
                 self.counts.date_ranges += 1
             rows += 1
-            if line.day is None and guide == "837I" and draft.statement is not None:
+            if line.day is None and draft.statement is not None:
                 first, last = draft.statement
                 if first == last:  # a one-day statement period dates its lines
                     line.day = first
