@@ -14,15 +14,15 @@ from medref.answer.evidence import TermWeights, hit_record, is_code_record, prof
 from medref.answer.text import code_tokens, terms
 from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.enrich import synonym_terms
-from medref.retrieval.route import LOOKUP_FILLER, QueryParse
+from medref.retrieval.question import Question
+from medref.retrieval.route import LOOKUP_FILLER
 from medref.retrieval.search import Hit
+from medref.retrieval.vocabulary import Vocabulary
 
-ASKS_FOR_CODE = re.compile(r"\b(?:codes?|modifiers?|place of service)\b", re.IGNORECASE)
 PLURAL_CODES = re.compile(r"\b(?:codes|modifiers)\b", re.IGNORECASE)
 ALWAYS_SHOWN = re.compile(
-    r"^(?:MUE adjudication indicator|Modifier indicator|Status:|Added:|Terminated:|"
-    r"Edit type)",
+    r"^(?:MUE adjudication indicator|Modifier indicator|Rationale:|Status:|Added:|"
+    r"Terminated:|Edit type)",
     re.IGNORECASE,
 )
 """Facts a code answer always carries when its record has them."""
@@ -30,8 +30,10 @@ NEVER_SHOWN = re.compile(r"^(?:Short description|Action):", re.IGNORECASE)
 """Lines that repeat the description or only record file maintenance."""
 MAX_RECORDS = 3
 EXTRA_UNITS = 2
-CANDIDATES = 5
+CANDIDATES = 10
 """Code hits considered for one answer (the search's first few)."""
+SYSTEM_OF_HINT = {"icd10cm": "ICD10CM", "hcpcs": "HCPCS", "modifier": "MOD", "pos": "POS"}
+"""The code system a question names ("dx code", "HCPCS", "which modifier", "POS")."""
 KEEP_SHARE = 0.5
 """A further code record must match at least this share of the best one's match."""
 _LINE = re.compile(r"[^\n]+")
@@ -61,11 +63,24 @@ def units(text: str) -> list[Unit]:
     return found
 
 
-def wants_code_answer(question: str, parsed: QueryParse, hits: Sequence[Hit]) -> bool:
-    """The question names a code the search routed to, or asks which code fits a text."""
-    if not hits or not is_code_record(hits[0].ref):
+def wants_code_answer(question: Question, hits: Sequence[Hit]) -> bool:
+    """The question names a code the search routed to and asks about it, or asks which
+    code fits a description."""
+    if not hits:
         return False
-    return _strong(hits[0]) or bool(ASKS_FOR_CODE.search(question)) or parsed.lookup
+    if any(part.asked == "code" for part in question.parts):
+        return any(is_code_record(hit.ref) for hit in hits[:CANDIDATES])
+    return is_code_record(hits[0].ref) and (
+        question.parse.lookup or (_strong(hits[0]) and _intent_matches(question, hits[0]))
+    )
+
+
+def _intent_matches(question: Question, hit: Hit) -> bool:
+    """A routed edit row answers the question that asks for that edit ("J9035 MUE")."""
+    kind = hit.ref.partition(":")[0].lower()
+    return kind in question.parse.intents or (
+        kind in ("hcpcs", "icd10cm", "mod", "pos", "cpt") and question.asked in ("open", "code")
+    )
 
 
 def _strong(hit: Hit) -> bool:
@@ -73,42 +88,58 @@ def _strong(hit: Hit) -> bool:
     return hit.via == "route" and hit.score >= 1.0
 
 
-def _record_terms(record: Record) -> frozenset[str]:
-    found = terms(f"{record.title}\n{record.text}")
-    return frozenset([*found, *synonym_terms(found)])
+def _record_terms(record: Record, vocabulary: Vocabulary) -> frozenset[str]:
+    return vocabulary.with_equivalents(terms(f"{record.title}\n{record.text}"))
+
+
+def _system(question: Question, hits: Sequence[Hit]) -> str:
+    """The code system to answer from: the one the question names, else the top code hit's."""
+    for hint in question.parse.source_hints:
+        if hint in SYSTEM_OF_HINT:
+            return SYSTEM_OF_HINT[hint]
+    top = next((hit for hit in hits[:CANDIDATES] if is_code_record(hit.ref)), hits[0])
+    return top.ref.partition(":")[0]
 
 
 def code_records(
-    kb: KnowledgeBase, question: str, hits: Sequence[Hit], weights: TermWeights
+    kb: KnowledgeBase,
+    question: Question,
+    hits: Sequence[Hit],
+    weights: TermWeights,
+    vocabulary: Vocabulary,
 ) -> list[Record]:
     """The records to answer from, best first. A code the question named (a strong route)
-    comes first; otherwise the code hits of the top hit's kind among the first few are
+    comes first; otherwise the code hits of the asked system among the first few are
     ordered by how much of the question's subject ("CPAP device") their text holds plus how
-    much of their description the question asks about. One
-    record, or up to MAX_RECORDS for a question after several codes ("which codes")."""
-    top = hits[0]
-    prefix = top.ref.partition(":")[0]
-    several = PLURAL_CODES.search(question) is not None or prefix == "PTP"
-    ignore = LOOKUP_FILLER | {code.lower() for code in code_tokens(question)}
+    much of their description the question asks about, then by search rank; a code valid on
+    claims (an ICD-10-CM leaf) before a category that is not. One record, or up to
+    MAX_RECORDS for a question after several codes ("which codes")."""
+    system = _system(question, hits)
+    several = PLURAL_CODES.search(question.focus) is not None or system == "PTP"
+    ignore = LOOKUP_FILLER | {code.lower() for code in code_tokens(question.text)}
     subject = profile(question, weights, ignore=frozenset(ignore))
-    asked = frozenset([*subject.weights, *synonym_terms(list(subject.weights))])
-    scored: list[tuple[float, float, Record]] = []
+    asked = vocabulary.with_equivalents(list(subject.weights))
+    scored: list[tuple[float, Record]] = []
     seen: set[str] = set()
-    for hit in hits[:CANDIDATES]:
-        if hit.ref.partition(":")[0] != prefix or hit.ref in seen:
+    for rank, hit in enumerate(hits[:CANDIDATES]):
+        if hit.ref.partition(":")[0] != system or hit.ref in seen:
             continue
         record = hit_record(kb, hit)
         if record is None:
             continue
         seen.add(hit.ref)
-        named = _strong(hit) and hit is top
-        match = subject.coverage(_record_terms(record)) if subject.weights else 1.0
-        scored.append((2.0 if named else match, _focus(record, asked), record))
-    scored.sort(key=lambda item: -(item[0] + item[1]))
+        if _strong(hit) and rank == 0:
+            scored.append((10.0, record))
+            continue
+        match = subject.coverage(_record_terms(record, vocabulary)) if subject.weights else 1.0
+        billable = record.data.get("billable") is not False
+        value = match + _focus(record, asked) + 0.1 / (1 + rank) + (0.1 if billable else 0.0)
+        scored.append((value, record))
+    scored.sort(key=lambda item: -item[0])
     best = scored[0][0] if scored else 0.0
-    if best <= 0.0:
+    if best <= 0.2:
         return []
-    chosen = [record for score, _, record in scored if score >= KEEP_SHARE * best]
+    chosen = [record for value, record in scored if value >= KEEP_SHARE * best]
     return chosen[: MAX_RECORDS if several else 1]
 
 
@@ -131,7 +162,7 @@ def related_records(kb: KnowledgeBase, record: Record) -> list[Record]:
 
 
 def chosen_units(
-    record: Record, question: str, weights: TermWeights, extra: int = EXTRA_UNITS
+    record: Record, question: Question, weights: TermWeights, extra: int = EXTRA_UNITS
 ) -> list[Unit]:
     """The identity line, the always-shown facts, and up to `extra` lines the question asks
     about (by its words other than code-lookup filler)."""

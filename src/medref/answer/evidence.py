@@ -1,14 +1,14 @@
-"""Gather scored evidence: split each retrieved record into sentences and score every
-sentence (and every pair of neighbouring sentences) against the question.
+"""Gather scored evidence: every sentence (and pair of neighbouring sentences) of the records
+the search found, scored against what the question asks.
 
-A sentence scores by the share of the question's content terms it holds, each term weighted
-by its rarity in the whole knowledge base (the BM25 index's document frequencies); a term
-also counts when the sentence has a synonym of it (the retrieval synonym groups) or a longer
-word it begins (`pay` in `payment`). Smaller credit goes to the record's heading matching,
-to the kind of value the question asks for (a duration for "how long", a percentage or
-amount for "how much", a count for "how many", a date for "when"), and to retrieval rank.
-Quotes are exact spans of the record's text, so a citation can always be checked against
-the record it names.
+A window scores by the weighted share of the question's content terms it holds (its own
+words, and the sentences around it with the record's heading), each term weighted by its
+rarity in the knowledge base; a scenario's facts weigh less than the sentences that ask
+(`Profile`). A term also counts when the window spells out or abbreviates it (the build's
+vocabulary) or holds a word one derivation away (`pay` in `payment`). Smaller credit goes
+to the kind of value the question wants (a duration for "how long", an amount for "how
+much", a rule for "can we ..."), and to the retrieval rank of the record. Quotes are exact
+spans of the record's text, so a citation can always be checked against its record.
 """
 
 from __future__ import annotations
@@ -24,20 +24,23 @@ from medref.answer.text import MAX_SPAN, Span, numbers, question_terms, sentence
 from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.enrich import synonym_terms
+from medref.retrieval.question import Asked, Question
 from medref.retrieval.route import SOURCE_NAMES, citation_terms
 from medref.retrieval.search import Hit, Searcher
+from medref.retrieval.vocabulary import Vocabulary
 
 OWN_WEIGHT = 0.6
-"""Share of the score from the sentence's own terms; the rest from its context's."""
+"""Share of the score from the window's own terms; the rest from its context's."""
 CONTEXT_SENTENCES = 2
 HEADING_WEIGHT = 0.1
-ANSWER_TYPE_BONUS = 0.45
-RANK_WEIGHT = 0.15
+ANSWER_TYPE_BONUS = 0.3
+RANK_WEIGHT = 0.25
 LENGTH_PENALTY = 0.1
 MAX_WINDOW = 520
 """Two neighbouring sentences are also scored as one quote ("... a copy of the signed ABN.
 In general, it is 5 years ..."): an answer often sits in a sentence that refers back."""
+CONTEXT_SHARE = 0.35
+"""Weight of a scenario's facts against the words of what it asks."""
 DERIVATIONS = (
     "ment",
     "abl",
@@ -60,93 +63,63 @@ DERIVATIONS = (
 MIN_ROOT = 4
 MODIFIER_TERM = re.compile(r"mod[0-9a-z]{2}")
 """The tokenizer's `mod25` terms: the question's bare `25` term stands for the modifier, and
-a sentence holds it only as a modifier (any way it is written: "modifier “-25”", "the -25
-modifier"), not as "25 percent"."""
+a sentence holds it only as a modifier (any way it is written), not as "25 percent"."""
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 )
-ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (  # how long -> a duration
-        re.compile(
-            r"\bhow long\b|\btime limit\b|\bdeadline\b|\bretain|\bretention|\bkeep\b", re.IGNORECASE
-        ),
-        re.compile(
-            r"\b\d+\s*(?:-\s*)?(?:calendar\s+)?(?:years?|months?|weeks?|days?|hours?|"
-            r"minutes?)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # how much / what payment -> a percentage or an amount
-        re.compile(
-            r"\bhow much\b|\bpercent(?:age)?\b|\bpay(?:s|ment|ments)?\b|\bpaid\b"
-            r"|\brates?\b|\bamount\b",
-            re.IGNORECASE,
-        ),
-        re.compile(r"\d+(?:\.\d+)?\s*(?:percent\b|%)|\$\s?\d", re.IGNORECASE),
-    ),
-    (  # how many / how often -> a count of something
-        re.compile(
-            r"\bhow (?:many|often)\b|\bfrequency\b|\bper (?:year|month|week|day)\b", re.IGNORECASE
-        ),
-        re.compile(
-            r"\b\d+\s+(?:[\w-]+\s+){0,3}?(?:visits?|sessions?|times?|units?|attempts?|"
-            r"days?|months?|weeks?|years?|services?|treatments?)\b|\bper\s+(?:year|"
-            r"month|week|day)\b|\bonce\b|\btwice\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # what does X mean / how is X defined -> a definition
-        re.compile(
-            r"\bwhat (?:does|do|is|are)\b[^?]*\b(?:mean|means|indicate|stand for|signify|"
-            r"represent)\b|\bdefin(?:e|es|ed|ition)\b|\b(?:counts?|qualif(?:y|ies)) as\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            r"\b(?:means?|is defined as|are defined as|refers? to|(?:is|are) used to|"
-            r"identif(?:y|ies)|indicates?)\b|\b(?:is|are) (?:an? |the )?[\w-]+ "
-            r"(?:which|that|who)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # what does X prohibit -> what may not be done
-        re.compile(r"\bprohibit|\bforbid|\bbann?ed?\b|\bnot allowed\b|\bbarred\b", re.IGNORECASE),
-        re.compile(
-            r"\b(?:may not|shall not|must not|cannot|no payment may|prohibit\w*|"
-            r"not (?:be )?(?:permitted|allowed|payable))\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # when did ... -> a date
-        re.compile(
-            r"\bwhen (?:did|was|were)\b|\bsince when\b|\bwhat date\b"
-            r"|\beffective date\b|\bbecome (?:payable|effective)\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            rf"\b{_MONTH}\s+\d{{1,2}},\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
-            rf"|\b(?:19|20)\d\d\b"
-        ),
-    ),
-    (  # when must / under what conditions -> a condition or requirement
-        re.compile(
-            r"\bwhen (?:does|do|is|are|must|should|may|can)\b|\bunder what "
-            r"(?:conditions|circumstances)\b|\bcriteria\b|\brequirements?\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            r"\b(?:only if|if the|unless|provided that|under the following|"
-            r"(?:is|are) required|requires?|must (?:be|have|meet|give|issue|notify)|"
-            r"(?:is|are) (?:only )?covered (?:only )?(?:when|if|for)|limited to)\b",
-            re.IGNORECASE,
-        ),
-    ),
+_NUMBER_WORD = (
+    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|sixty|ninety|\d+(?:st|nd|rd|th))"
 )
-LIST_QUESTION = re.compile(
-    r"\bwhat\b[^?]*\b(?:includ(?:e|es|ed)|components?|consists?|comprises?|contents?)\b",
-    re.IGNORECASE,
+_DURATION = (
+    rf"\b{_NUMBER_WORD}[\s-]*(?:calendar\s+|business\s+|full\s+)?(?:years?|months?|weeks?|"
+    r"days?|hours?|minutes?)\b|\bcalendar year\b"
 )
-"""What is included / what does X include: the answer is the list of the components."""
+_DATE = rf"\b{_MONTH}\s+\d{{1,2}}(?:,\s+\d{{4}})?|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:19|20)\d\d\b"
+_RULE = (
+    r"\b(?:may not|must not|shall not|cannot|can not|is not|are not|does not|do not|"
+    r"will not|not (?:be )?(?:covered|payable|paid|allowed|permitted|required|subject)|"
+    r"may|must|shall|(?:is|are) (?:covered|payable|paid|allowed|permitted|required|eligible)|"
+    r"only (?:if|when)|unless|no payment)\b"
+)
+SHAPES: dict[Asked, re.Pattern[str]] = {
+    "time": re.compile(f"{_DURATION}|{_DATE}", re.IGNORECASE),
+    "count": re.compile(
+        rf"\b{_NUMBER_WORD}\s+(?:[\w-]+\s+){{0,3}}?(?:visits?|sessions?|times?|units?|"
+        r"services?|treatments?|days?|months?|weeks?|years?|minutes?)\b|\bper\s+(?:year|month|"
+        r"week|day|calendar)\b|\bonce\b|\btwice\b|\bevery\s+\w+",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:percent\b|%)|\$\s?\d|\bfee schedule (?:amount|rate)\b|"
+        r"\b(?:paid|pay|payment|priced|reduced|reduction)\b",
+        re.IGNORECASE,
+    ),
+    "definition": re.compile(
+        r"\b(?:means?|is defined as|are defined as|refers? to|(?:is|are) used to|"
+        r"identif(?:y|ies)|indicates?)\b|\b(?:is|are) (?:an? |the )?[\w-]+ (?:which|that|who)\b",
+        re.IGNORECASE,
+    ),
+    "yes_no": re.compile(_RULE, re.IGNORECASE),
+    "condition": re.compile(
+        r"\b(?:only if|if the|if a|when the|unless|provided that|under the following|"
+        r"(?:is|are) required|requires?|must (?:be|have|meet)|(?:is|are) (?:only )?covered "
+        r"(?:only )?(?:when|if|for)|limited to|as long as)\b",
+        re.IGNORECASE,
+    ),
+    "procedure": re.compile(
+        r"\b(?:should|must|shall|is to|are to|may)\s+(?:\w+\s+)?(?:bill|report|use|submit|"
+        r"append|annotate|document|file|issue|give|notify|include|enter|code|consider)\b",
+        re.IGNORECASE,
+    ),
+    "who": re.compile(
+        r"\b(?:physician|practitioner|supplier|provider|beneficiary|contractor|nurse|"
+        r"assistant|surgeon|hospital|facility)s?\b",
+        re.IGNORECASE,
+    ),
+}
+"""What a window holds when it gives the kind of answer asked (see `question.Asked`)."""
 LIST_SHAPE = re.compile(r"[•▪◦](?s:.*)[•▪◦]|\(1\)(?s:.*)\(2\)")
 """A quote holding two items of a list."""
 BULLETS = "•▪◦"
@@ -171,7 +144,8 @@ class SentenceCache:
     """Sentence splits per record (keyed by its text too: two builds may hold one reference
     and release with different text); the same records come back for related questions."""
 
-    def __init__(self, limit: int = 4096) -> None:
+    def __init__(self, vocabulary: Vocabulary, limit: int = 4096) -> None:
+        self._vocabulary = vocabulary
         self._items: dict[tuple[str, str, str, int], RecordSentences] = {}
         self._limit = limit
         self._lock = threading.Lock()
@@ -187,27 +161,18 @@ class SentenceCache:
             for span in sentence_spans(record.text)
             if not is_instruction(record.text[span.start : span.end])
         )
+        held = self._vocabulary.with_equivalents
         made = RecordSentences(
             record,
             spans,
-            tuple(_with_synonyms(record.text[s.start : s.end]) for s in spans),
-            _with_synonyms(record.title),
+            tuple(held(terms(record.text[s.start : s.end])) for s in spans),
+            held(terms(record.title)),
         )
         with self._lock:
             if len(self._items) >= self._limit:
                 self._items.pop(next(iter(self._items)))
             self._items[key] = made
         return made
-
-
-_CACHE = SentenceCache()
-
-
-def _with_synonyms(text: str) -> frozenset[str]:
-    """The text's terms and those of every synonym group it mentions ("OSA" also counts as
-    "obstructive sleep apnea")."""
-    found = terms(text)
-    return frozenset([*found, *synonym_terms(found)])
 
 
 class TermWeights:
@@ -243,16 +208,18 @@ class TermWeights:
 
 
 @dataclass(frozen=True, slots=True)
-class QuestionProfile:
-    """What a sentence must hold to answer the question: weighted content terms, each with
-    the forms that count as that term, and the kind of value asked for."""
+class Profile:
+    """What a window must hold to answer: weighted content terms, each with the forms that
+    count as that term, and the kinds of value asked for."""
 
     weights: dict[str, float]
     forms: dict[str, frozenset[str]]
-    value: re.Pattern[str] | None
+    kinds: tuple[Asked, ...]
     question_numbers: frozenset[str]
     excluding: bool = False
     """The question asks what is excluded, not included."""
+    listing: bool = False
+    """The question asks what something includes: the answer is a list."""
 
     @property
     def total(self) -> float:
@@ -263,45 +230,62 @@ class QuestionProfile:
         found = sum(w for t, w in self.weights.items() if not self.forms[t].isdisjoint(held))
         return found / self.total
 
+    def missing(self, held: frozenset[str]) -> list[str]:
+        """The question's terms `held` lacks, heaviest first."""
+        absent = [t for t in self.weights if self.forms[t].isdisjoint(held)]
+        return sorted(absent, key=lambda t: -self.weights[t])
+
     def gives_value(self, quote: str) -> bool:
-        """The quote holds the kind of value asked for, beyond numbers the question gave."""
-        if self.value is None:
-            return False
-        for match in self.value.finditer(quote):
-            found = set(numbers(match.group(0)))
-            if not found or not found <= self.question_numbers:
-                return True
-        return False
+        """The quote holds a kind of value asked for, beyond numbers the question gave."""
+        for kind in self.kinds:
+            shape = SHAPES.get(kind)
+            if shape is None:
+                continue
+            for match in shape.finditer(quote):
+                found = set(numbers(match.group(0)))
+                if not found or not found <= self.question_numbers:
+                    return True
+        return self.listing and LIST_SHAPE.search(quote) is not None
 
     def list_agrees(self, text: str, start: int) -> bool:
         """A list answers a list question only when its lead-in includes or excludes as
         the question does ("services not included" do not answer "what is included")."""
-        if self.value is not LIST_SHAPE:
+        if not self.listing:
             return True
         return (EXCLUSION.search(list_lead_in(text, start)) is not None) == self.excluding
 
 
+def _term_forms(term: str, asked: Sequence[str], weights: TermWeights) -> frozenset[str]:
+    if f"mod{term}" in asked:
+        return frozenset({f"mod{term}"})
+    return frozenset({term, *weights.related_words(term)})
+
+
 def profile(
-    question: str, weights: TermWeights, ignore: frozenset[str] = frozenset()
-) -> QuestionProfile:
-    """The question's terms (less `ignore`), their forms and weights, and the value asked for."""
-    asked = question_terms(question)
-    wanted = [t for t in asked if not MODIFIER_TERM.fullmatch(t) and t not in ignore]
-    forms = {
-        term: frozenset({f"mod{term}"})
-        if f"mod{term}" in asked
-        else frozenset({term, *weights.related_words(term)})
-        for term in wanted
-    }
-    value = next((shape for cue, shape in ANSWER_TYPES if cue.search(question)), None)
-    if value is None and LIST_QUESTION.search(question):
-        value = LIST_SHAPE
-    return QuestionProfile(
-        {t: weights.weight(t) for t in wanted},
-        forms,
-        value,
-        frozenset(numbers(question)),
-        excluding=EXCLUSION.search(question) is not None,
+    question: Question,
+    weights: TermWeights,
+    *,
+    focus: str | None = None,
+    kinds: Sequence[Asked] | None = None,
+    ignore: frozenset[str] = frozenset(),
+) -> Profile:
+    """The question's terms, weighted by rarity; terms outside `focus` (by default the
+    question's asking sentences) weigh CONTEXT_SHARE as much. Words that cite a place
+    ("under section 1833(b)") are not asked of the evidence."""
+    asked = question_terms(question.text)
+    focused = set(question_terms(question.focus if focus is None else focus))
+    skip = ignore | citation_terms(question.text)
+    wanted = [t for t in asked if not MODIFIER_TERM.fullmatch(t) and t not in skip]
+    return Profile(
+        {
+            t: weights.weight(t) * (1.0 if t in focused or not focused else CONTEXT_SHARE)
+            for t in wanted
+        },
+        {t: _term_forms(t, asked, weights) for t in wanted},
+        tuple(kinds if kinds is not None else [part.asked for part in question.parts]),
+        frozenset(numbers(question.focus)),
+        excluding=EXCLUSION.search(question.focus) is not None,
+        listing=any(part.asked == "list" for part in question.parts),
     )
 
 
@@ -337,90 +321,112 @@ def hit_record(kb: KnowledgeBase, hit: Hit) -> Record | None:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """One sentence, or two neighbouring ones, with its terms and its context's terms (the
-    sentences around it and the record's heading: "it" in a sentence means the heading)."""
+    """One sentence, or two neighbouring ones, of a retrieved record: its terms, its
+    context's terms (the sentences around it and the heading: "it" means the heading)."""
 
+    record: Record
+    rank: int
     start: int
     end: int
     terms: frozenset[str]
     context: frozenset[str]
+    heading: frozenset[str]
+
+    @property
+    def quote(self) -> str:
+        return self.record.text[self.start : self.end]
 
 
-def _windows(sentences: RecordSentences) -> Iterator[Window]:
+def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
     """Each sentence, and each pair of neighbouring sentences that is short enough and holds
     no instruction-like text between them."""
-    spans, span_terms, text = sentences.spans, sentences.terms, sentences.record.text
+    spans, span_terms = sentences.spans, sentences.terms
+    record, text = sentences.record, sentences.record.text
+    named = SOURCE_NAMES.get(record.source, frozenset())
+    heading = sentences.title_terms | named
     count = len(spans)
 
     def around(first: int, last: int) -> frozenset[str]:
         lo, hi = max(0, first - CONTEXT_SENTENCES), min(count, last + CONTEXT_SENTENCES + 1)
-        return sentences.title_terms.union(*span_terms[lo:hi])
+        return heading.union(*span_terms[lo:hi])
 
     for index, span in enumerate(spans):
         if not text[span.start : span.end].endswith(":"):  # a lead-in is read with its list
-            yield Window(span.start, span.end, span_terms[index], around(index, index))
+            yield Window(
+                record,
+                rank,
+                span.start,
+                span.end,
+                span_terms[index] | named,
+                around(index, index),
+                heading,
+            )
         if index + 1 < count:
             following = spans[index + 1]
             if following.end - span.start <= MAX_WINDOW and not is_instruction(
                 text[span.end : following.start]
             ):
                 yield Window(
+                    record,
+                    rank,
                     span.start,
                     following.end,
-                    span_terms[index] | span_terms[index + 1],
+                    span_terms[index] | span_terms[index + 1] | named,
                     around(index, index + 1),
+                    heading,
                 )
 
 
-def gather(
-    kb: KnowledgeBase,
-    hits: Sequence[Hit],
-    question: str,
-    weights: TermWeights,
-) -> list[Evidence]:
-    """Every sentence of the hits' records, scored, best first (one entry per distinct
-    quote). Code records count only when the question named them (a routed hit). Words
-    that cite a place ("under section 1833(b)") are not asked of the evidence, and words
-    naming a source ("the Act", "NCD") are held by every record of that source."""
-    wanted = profile(question, weights, ignore=citation_terms(question))
-    found: dict[str, Evidence] = {}
-    seen_records: set[tuple[str, str, str]] = set()
+def windows(
+    kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache, prose_only: bool = True
+) -> list[Window]:
+    """Every window of the hits' records, once per record. Code records count only when the
+    question named them (a routed hit): a code's row only answers a question about it."""
+    found: list[Window] = []
+    seen: set[tuple[str, str, str]] = set()
     for rank, hit in enumerate(hits):
-        if is_code_record(hit.ref) and hit.via != "route":
-            continue  # a code's row only answers a question that names the code
-        record = hit_record(kb, hit)
-        if record is None or (record.source, record.ref, record.release) in seen_records:
+        if prose_only and is_code_record(hit.ref) and hit.via != "route":
             continue
-        seen_records.add((record.source, record.ref, record.release))
-        sentences = _CACHE.get(record)
-        named = SOURCE_NAMES.get(record.source, frozenset())
-        heading = wanted.coverage(sentences.title_terms | named)
-        for window in _windows(sentences):
-            own = wanted.coverage(window.terms | named)
-            if own <= 0.0:
-                continue
-            coverage = wanted.coverage(window.context | named)
-            quote = record.text[window.start : window.end]
-            score = (
-                OWN_WEIGHT * own
-                + (1 - OWN_WEIGHT) * coverage
-                + HEADING_WEIGHT * heading
-                + RANK_WEIGHT / (1 + rank)
-            )
-            if wanted.gives_value(quote) and wanted.list_agrees(record.text, window.start):
-                score += ANSWER_TYPE_BONUS
-            score -= LENGTH_PENALTY * len(quote) / MAX_WINDOW
-            evidence = Evidence(
-                record.ref,
-                record.source,
-                record.release,
-                record.title,
-                quote,
-                window.start,
-                score,
-                coverage,
-                rank,
-            )
-            if quote not in found or found[quote].score < score:
-                found[quote] = evidence
+        record = hit_record(kb, hit)
+        if record is None or (record.source, record.ref, record.release) in seen:
+            continue
+        seen.add((record.source, record.ref, record.release))
+        found.extend(_record_windows(cache.get(record), rank))
+    return found
+
+
+def score(windows_: Sequence[Window], wanted: Profile) -> list[Evidence]:
+    """Every window scored against `wanted`, best first, one entry per distinct quote."""
+    found: dict[str, Evidence] = {}
+    for window in windows_:
+        own = wanted.coverage(window.terms)
+        if own <= 0.0:
+            continue
+        coverage = wanted.coverage(window.context)
+        quote = window.quote
+        typed = wanted.gives_value(quote) and wanted.list_agrees(window.record.text, window.start)
+        value = (
+            OWN_WEIGHT * own
+            + (1 - OWN_WEIGHT) * coverage
+            + HEADING_WEIGHT * wanted.coverage(window.heading)
+            + RANK_WEIGHT / (1 + window.rank)
+            + (ANSWER_TYPE_BONUS if typed else 0.0)
+            - LENGTH_PENALTY * len(quote) / MAX_WINDOW
+        )
+        record = window.record
+        evidence = Evidence(
+            record.ref,
+            record.source,
+            record.release,
+            record.title,
+            quote,
+            window.start,
+            value,
+            coverage,
+            window.rank,
+            own=own,
+            typed=typed,
+        )
+        if quote not in found or found[quote].score < value:
+            found[quote] = evidence
     return sorted(found.values(), key=lambda e: -e.score)

@@ -1,26 +1,24 @@
-"""The default answerer, no model: quote the best evidence sentences, each followed by its
-citation marker, or, for a question about a code, answer from the code's structured record.
-Refuses when the evidence does not answer (see refusal.py)."""
+"""The default answerer, no model: quote the evidence that answers what is asked, each
+sentence followed by its citation marker; for a question about a code, answer from the
+code's structured record. Refuses when the evidence does not answer (abstain.py).
+
+    question (read once) + hits (searched once)
+      -> windows of the hits' records -> evidence scored per part of the question
+      -> code answer or prose answer -> abstain or answer, every quote exact
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from medref.answer import refusal, topic
-from medref.answer.codes import (
-    CodeTable,
-    Unit,
-    chosen_units,
-    code_records,
-    related_records,
-    wants_code_answer,
-)
-from medref.answer.evidence import TermWeights, gather
-from medref.answer.text import code_tokens
+from medref.answer import abstain, refusal, topic
+from medref.answer.codes import chosen_units, code_records, related_records, wants_code_answer
+from medref.answer.context import AnswerContext
+from medref.answer.evidence import Profile, Window, profile, score, windows
+from medref.answer.text import code_tokens, question_terms
 from medref.answer.types import Answer, Citation, Dropped, Evidence, Sentence
-from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.route import parse
+from medref.retrieval.question import Question
 from medref.retrieval.search import Hit
 
 MAX_SENTENCES = 3
@@ -35,6 +33,11 @@ OFFICIAL_MIN_COVERAGE = 0.35
 SAME_RECORD_RATIO = 0.85
 OTHER_RECORD_RATIO = 0.95
 """A further sentence must score at least this share of the best one."""
+PART_RATIO = 0.6
+"""The best evidence of a further part of the question must score at least this share of
+the first part's to be quoted."""
+MIN_PART_TERMS = 1
+"""A part with fewer content words of its own ("Can they?") is answered with the whole."""
 
 
 class Citations:
@@ -52,43 +55,34 @@ class Citations:
 
 
 def answer(
-    kb: KnowledgeBase,
-    question: str,
-    hits: Sequence[Hit],
-    weights: TermWeights,
-    codes: CodeTable,
+    ctx: AnswerContext, question: Question, hits: Sequence[Hit]
 ) -> tuple[Answer, list[Evidence]]:
     """The extractive answer and the evidence it was chosen from (the LLM reuses it)."""
-    kind = refusal.out_of_scope(question)
-    if kind is not None:
-        return refusal.refuse(question, hits, f"the question asks about {kind}"), []
-    parsed = parse(question)
-    named = [*dict.fromkeys([*code_tokens(question), *parsed.modifiers])]
-    unknown = [c for c in named if not codes.known(c)]
+    named = [*dict.fromkeys([*code_tokens(question.text), *question.parse.modifiers])]
+    unknown = [code for code in named if not ctx.codes.known(code)]
     if unknown:
-        return refusal.refuse(
-            question, hits, f"{', '.join(unknown)} is not in the loaded tables"
-        ), []
-    if wants_code_answer(question, parsed, hits):
-        records = code_records(kb, question, hits, weights)
-        found = code_answer(question, [*named, *parsed.pos], records, kb, weights, codes)
+        reason = f"{', '.join(unknown)} is not in the loaded tables"
+        return refusal.refuse(question.typed, hits, reason), []
+    if wants_code_answer(question, hits):
+        records = code_records(ctx.kb, question, hits, ctx.weights, ctx.vocabulary)
+        found = code_answer(ctx, question, named, records)
         if found is not None:
             return found, []
-    evidence = gather(kb, hits, question, weights)
-    request = topic.document_request(question)
+    prose = windows(ctx.kb, hits, ctx.sentences)
+    wanted = profile(question, ctx.weights)
+    evidence = score(prose, wanted)
+    request = topic.document_request(question.text)
     if request is not None:
-        evidence = about_topic(kb, request, evidence, weights)
+        evidence = about_topic(ctx, request, evidence)
         if not evidence:
             reason = f"no loaded {request.kind} is about {request.topic}"
-            return refusal.refuse(question, hits, reason), []
-    return prose_answer(question, named, hits, evidence, codes), evidence
+            return refusal.refuse(question.typed, hits, reason), []
+    asked_codes = [c for c in named if c.upper() in question.focus.upper()]
+    return prose_answer(ctx, question, asked_codes, hits, prose, wanted, evidence), evidence
 
 
 def about_topic(
-    kb: KnowledgeBase,
-    request: topic.DocumentRequest,
-    evidence: Sequence[Evidence],
-    weights: TermWeights,
+    ctx: AnswerContext, request: topic.DocumentRequest, evidence: Sequence[Evidence]
 ) -> list[Evidence]:
     """The evidence from records of the asked kind about the asked topic: a document of
     another kind, or on another topic, does not answer "the NCD for X"."""
@@ -97,11 +91,11 @@ def about_topic(
     for item in evidence:
         key = (item.ref, item.source, item.release)
         if key not in verdicts:
-            record = kb.get(item.ref, release=item.release)
+            record = ctx.kb.get(item.ref, release=item.release)
             verdicts[key] = (
                 item.source in request.sources
                 and record is not None
-                and request.is_about(record.title, record.text, weights.weight)
+                and request.is_about(record.title, record.text, ctx.weights.weight, ctx.vocabulary)
             )
         if verdicts[key]:
             kept.append(item)
@@ -109,25 +103,20 @@ def about_topic(
 
 
 def code_answer(
-    question: str,
-    named: Sequence[str],
-    records: Sequence[Record],
-    kb: KnowledgeBase,
-    weights: TermWeights,
-    codes: CodeTable,
+    ctx: AnswerContext, question: Question, named: Sequence[str], records: Sequence[Record]
 ) -> Answer | None:
     """Lines of the code records, quoted exactly, one citation per run of lines; None when
     they do not hold the codes the question names (the prose answerer then tries)."""
     citations = Citations()
     sentences: list[Sentence] = []
     dropped: list[Dropped] = []
-    related = [r for record in records for r in related_records(kb, record)]
+    related = [r for record in records for r in related_records(ctx.kb, record)]
     for record in [*records, *related]:
-        chosen = chosen_units(record, question, weights, extra=0 if record in related else 2)
-        runs: list[list[tuple[Unit, str]]] = [[]]
+        chosen = chosen_units(record, question, ctx.weights, extra=0 if record in related else 2)
+        runs: list[list[tuple[int, int, str]]] = [[]]
         for index, unit in enumerate(chosen):
             quote = record.text[unit.start : unit.end]
-            bad = codes.unknown(quote)
+            bad = ctx.codes.unknown(quote)
             if bad:
                 dropped.append(
                     Dropped(quote, f"mentions {', '.join(bad)}, not in the loaded tables")
@@ -135,19 +124,20 @@ def code_answer(
                 runs.append([])
                 continue
             shown = f"{quote} (release {record.release})" if index == 0 else quote
-            runs[-1].append((unit, shown))
+            runs[-1].append((unit.start, unit.end, shown))
         for run in filter(None, runs):
-            quote = record.text[run[0][0].start : run[-1][0].end]
+            quote = record.text[run[0][0] : run[-1][1]]
             marker = citations.number(
                 Citation(record.ref, quote, record.source, record.release, record.title)
             )
-            sentences.extend(Sentence(shown, (marker,)) for _, shown in run)
+            sentences.extend(Sentence(shown, (marker,)) for _, _, shown in run)
     text = " ".join(s.text for s in sentences) + " " + " ".join(c.ref for c in citations.items)
-    if not sentences or any(code.upper() not in text.upper() for code in named):
+    asked = [code for code in named if code.upper() in question.focus.upper()]
+    if not sentences or any(code.upper() not in text.upper() for code in asked):
         return None
     licensed = any(record.code and record.code[:1].isdigit() for record in records)
     return Answer(
-        question,
+        question.typed,
         sentences,
         citations.items,
         answerable=True,
@@ -157,31 +147,34 @@ def code_answer(
     )
 
 
-def choose(evidence: Sequence[Evidence], named: Sequence[str] = ()) -> list[Evidence]:
+def choose(
+    evidence: Sequence[Evidence], named: Sequence[str] = (), chosen: Sequence[Evidence] = ()
+) -> list[Evidence]:
     """The best sentence and the few close to it: from its own record when nearly as good,
     from another record only when almost as good and as complete (every extra citation must
     earn its place). A further sentence naming codes the question does not (a worked
     example: "45378 - $255.40 ...") is about those codes, not the question."""
-    if not evidence:
+    fresh = [item for item in evidence if not any(overlaps(item, o) for o in chosen)]
+    if not fresh:
         return []
-    best = evidence[0]
-    chosen = [best]
-    for item in evidence[1:]:
-        if len(chosen) == MAX_SENTENCES:
+    best = fresh[0]
+    picked = [best]
+    for item in fresh[1:]:
+        if len(picked) + len(chosen) >= MAX_SENTENCES:
             break
         same = item.ref == best.ref
         if item.score < (SAME_RECORD_RATIO if same else OTHER_RECORD_RATIO) * best.score:
             continue
         if not same and item.coverage < best.coverage:
             continue  # another source must cover the question at least as fully
-        if item.coverage < refusal.MIN_COVERAGE or any(overlaps(item, o) for o in chosen):
+        if any(overlaps(item, o) for o in [*picked, *chosen]):
             continue
         if not set(code_tokens(item.quote)) <= set(named):
             continue
-        if sum(o.ref == item.ref for o in chosen) >= MAX_PER_RECORD:
+        if sum(o.ref == item.ref for o in [*picked, *chosen]) >= MAX_PER_RECORD:
             continue
-        chosen.append(item)
-    return chosen
+        picked.append(item)
+    return picked
 
 
 def overlaps(one: Evidence, other: Evidence) -> bool:
@@ -200,36 +193,58 @@ def official_first(evidence: Sequence[Evidence]) -> Sequence[Evidence]:
     """Vault pages are our own summaries: when the best evidence is one, and official text
     also answers reasonably (it may lack the page's words, e.g. "Stark"), quote the
     official text; the vault page has shown the question is in scope."""
-    if not evidence[0].ref.startswith(SECONDARY_PREFIX):
+    if not evidence or not evidence[0].ref.startswith(SECONDARY_PREFIX):
         return evidence
     official = [item for item in evidence if not item.ref.startswith(SECONDARY_PREFIX)]
-    if (
-        official
-        and official[0].score >= refusal.MIN_SCORE
-        and official[0].coverage >= OFFICIAL_MIN_COVERAGE
-    ):
+    if official and official[0].coverage >= OFFICIAL_MIN_COVERAGE:
         return official
     return evidence
 
 
+def part_evidence(
+    ctx: AnswerContext,
+    question: Question,
+    prose: Sequence[Window],
+    first: Sequence[Evidence],
+    named: Sequence[str],
+) -> list[Evidence]:
+    """Evidence for the further parts of a question that asks several things ("Can we still
+    bill, and how long do we have?"): each part's best sentence, scored with the part's own
+    words weighing most, when it is not already quoted and is nearly as good."""
+    chosen = list(first)
+    for part in question.parts[1:]:
+        if len(chosen) >= MAX_SENTENCES + 1:
+            break
+        if len(question_terms(part.text)) < MIN_PART_TERMS:
+            continue
+        wanted = profile(question, ctx.weights, focus=part.text, kinds=[part.asked])
+        ranked = official_first(score(prose, wanted))
+        picked = choose(ranked, named, chosen)[:1]
+        if picked and picked[0].score >= PART_RATIO * first[0].score:
+            chosen.extend(picked)
+    return chosen[len(first) :]
+
+
 def prose_answer(
-    question: str,
+    ctx: AnswerContext,
+    question: Question,
     named: Sequence[str],
     hits: Sequence[Hit],
+    prose: Sequence[Window],
+    wanted: Profile,
     evidence: Sequence[Evidence],
-    codes: CodeTable,
 ) -> Answer:
-    best = evidence[0] if evidence else None
-    if best is None or best.coverage < refusal.MIN_COVERAGE or best.score < refusal.MIN_SCORE:
-        found = f"coverage {best.coverage:.2f}, score {best.score:.2f}" if best else "none"
-        return refusal.refuse(
-            question, hits, f"no retrieved sentence holds enough of the question (best: {found})"
-        )
-    chosen = choose(official_first(evidence), named)
+    ranked = official_first(evidence)
+    held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
+    verdict = abstain.judge(question, wanted, ranked, hits, held)
+    if verdict.refuse:
+        return refusal.refuse(question.typed, hits, verdict.reason)
+    chosen = choose(ranked, named)
+    chosen += part_evidence(ctx, question, prose, chosen, named)
     dropped = []
     kept = []
     for item in chosen:
-        bad = codes.unknown(item.quote)
+        bad = ctx.codes.unknown(item.quote)
         if bad:
             dropped.append(
                 Dropped(item.quote, f"mentions {', '.join(bad)}, not in the loaded tables")
@@ -238,15 +253,15 @@ def prose_answer(
             kept.append(item)
     if not kept:
         return refusal.refuse(
-            question, hits, "the best sentences name codes that are not in the loaded tables"
+            question.typed, hits, "the best sentences name codes that are not in the loaded tables"
         )
-    years = refusal.missing_years(question, kept)
+    years = refusal.missing_years(question.focus, kept)
     if years:
-        return refusal.refuse(question, hits, f"no sentence mentions {', '.join(years)}")
+        return refusal.refuse(question.typed, hits, f"no sentence mentions {', '.join(years)}")
     text = " ".join(item.quote for item in kept).upper()
     if any(code.upper() not in text for code in named):
         return refusal.refuse(
-            question, hits, f"the best sentences do not mention {', '.join(named)}"
+            question.typed, hits, f"the best sentences do not mention {', '.join(named)}"
         )
     citations = Citations()
     sentences = [
@@ -260,4 +275,18 @@ def prose_answer(
         )
         for item in kept
     ]
-    return Answer(question, sentences, citations.items, answerable=True, dropped=dropped)
+    return Answer(
+        question.typed,
+        sentences,
+        citations.items,
+        answerable=True,
+        dropped=dropped,
+        notice=scenario_notice(question),
+    )
+
+
+def scenario_notice(question: Question) -> str | None:
+    """For a scenario, which of its sentences the answer was chosen for."""
+    if not question.is_scenario:
+        return None
+    return f"answered for: {question.focus}"

@@ -31,6 +31,10 @@ class Evidence:
     """Share of the question's weighted content words the sentence contains (0..1)."""
     rank: int
     """Rank of the retrieval hit the sentence came from (0 = best)."""
+    own: float = 0.0
+    """Share of the question's weighted content words in the quote itself (0..1)."""
+    typed: bool = False
+    """The quote holds the kind of value the question asks for (a duration, a rule ...)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ from medref.retrieval import layout
 from medref.retrieval.bm25 import build_index
 from medref.retrieval.dense import DIMS, MAX_TOKENS, MODEL_ID, Embedder
 from medref.retrieval.enrich import HEADING_KINDS, category_words, heading_terms, index_terms
+from medref.retrieval.vocabulary import Vocabulary
 from medref.settings import Settings
 
 NOT_EMBEDDED_KINDS = frozenset({"mue", "aoc", "pfs", "ptp", "paragraph"})
@@ -267,7 +268,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "4"
+    version = "5"
 
     def run(
         self,
@@ -292,17 +293,21 @@ class RetrievalStep:
             releases,
         ).save(where)
         context = enclosing_titles(conn)
+        vocabulary = Vocabulary.from_texts([f"{c.title}\n{c.text}" for c in chunks])
+        vocabulary.save(where)
         body = build_index(
-            index_terms(c.ref, c.title, c.text, context.get(c.ref, ""))
+            index_terms(vocabulary, c.ref, c.title, c.text, context.get(c.ref, ""))
             for c in tqdm(chunks, desc="bm25", unit=" chunks", disable=not progress, leave=False)
         )
         body.save(where, "bm25_body")
         build_index(
-            heading_terms(c.kind, c.title, c.text, context.get(c.ref, "")) for c in chunks
+            heading_terms(vocabulary, c.kind, c.title, c.text, context.get(c.ref, ""))
+            for c in chunks
         ).save(where, "bm25_title")
         report: dict[str, Any] = {
             "chunks": len(chunks),
             "terms": len(body.vocabulary),
+            "abbreviations": len(vocabulary.abbreviations),
             "bm25_seconds": round(time.perf_counter() - started, 1),
         }
         if settings.embeddings:

@@ -25,8 +25,9 @@ from medref.refs import matches
 from medref.retrieval import layout
 from medref.retrieval.bm25 import Bm25Index
 from medref.retrieval.dense import DenseIndex
-from medref.retrieval.enrich import code_family_terms, synonym_terms
+from medref.retrieval.enrich import code_family_terms
 from medref.retrieval.fusion import reciprocal_rank_fusion
+from medref.retrieval.question import Question, read
 from medref.retrieval.resolve import Filters, Routed, RouteResolver
 from medref.retrieval.route import (
     MODIFIER,
@@ -34,10 +35,10 @@ from medref.retrieval.route import (
     PROSE,
     PROSE_SOURCES,
     content_terms,
-    parse,
 )
 from medref.retrieval.snippet import snippet
 from medref.retrieval.tokenize import tokenize
+from medref.retrieval.vocabulary import Vocabulary
 
 Via = Literal["route", "bm25", "dense", "fused"]
 Rows = npt.NDArray[np.int64]
@@ -77,6 +78,7 @@ class Searcher:
         self.body = Bm25Index.load(where, "bm25_body")
         self.titles = Bm25Index.load(where, "bm25_title")
         self.dense = DenseIndex(where) if dense and (where / "dense.json").exists() else None
+        self.vocabulary = Vocabulary.load(where)
         self.routes = RouteResolver(kb, self.table)
         self._release_sources = self.routes.release_sources
         self._release_names = np.array([release for _, release in self.table.releases])
@@ -149,7 +151,7 @@ class Searcher:
             if chunk_ids
             else {}
         )
-        asked = set(terms) | set(synonym_terms(terms))
+        asked = self.vocabulary.with_equivalents(terms)
         boosted = [
             (key, score * (1 + HEADING_BOOST * heading_coverage(titles[cid], asked)))
             for (key, score), cid in zip(top, chunk_ids, strict=True)
@@ -165,27 +167,29 @@ class Searcher:
     # search -------------------------------------------------------------------------------
     def search(
         self,
-        query: str,
+        query: str | Question,
         k: int = 10,
         sources: Sequence[str] | None = None,
         release: str | None = None,
         date_of_service: date | None = None,
     ) -> list[Hit]:
         """Routes, then fused BM25 + titles + dense + source-hinted BM25, deduplicated; for a
-        question naming the statute, statute descendants ahead of their ancestors."""
-        filters = _filters(query, sources, release, date_of_service)
+        question naming the statute, statute descendants ahead of their ancestors. A text is
+        read as a question first (`question.read`); a `Question` already read is used as is."""
+        question = query if isinstance(query, Question) else read(query)
+        filters = _filters(question.text, sources, release, date_of_service)
         mask = self.mask(filters)
-        parsed = parse(query)
-        terms = content_terms(query)
+        parsed = question.parse
+        terms = query_terms(question)
         scores = self.body.score(terms)
         if not scores.any():
-            terms = fallback_terms(query, parsed.codes)
+            terms = fallback_terms(question.text, parsed.codes)
             scores = self.body.score(terms)
         body_rows, _ = self._top(scores, None, mask)
         title_rows, _ = self._top(self.titles.score(terms), None, mask)
         lists = [self._collapse(body_rows), self._collapse(title_rows)]
         weights = [LIST_WEIGHTS["body"], LIST_WEIGHTS["title"]]
-        dense_rows, _ = self._dense_list(query, mask)
+        dense_rows, _ = self._dense_list(question.text, mask)
         if len(dense_rows):
             lists.append(self._collapse(dense_rows))
             weights.append(LIST_WEIGHTS["dense"])
@@ -322,6 +326,15 @@ def _filters(
     return Filters(tuple(sources) if sources else None, release, date_of_service)
 
 
+def query_terms(question: Question) -> list[str]:
+    """BM25 terms of a question: its content terms, and those of a scenario's focus once
+    more (what is asked weighs more than the facts around it)."""
+    terms = content_terms(question.text)
+    if question.is_scenario:
+        terms += content_terms(question.focus)
+    return terms
+
+
 def fallback_terms(query: str, codes: Sequence[str]) -> list[str]:
     """Terms for a query none of whose content words the corpus holds ("What is HCPCS code
     E9999?"): every word, code-system names included, and the family of each named code, so
@@ -384,7 +397,7 @@ def _heading_words(title: str) -> frozenset[str]:
     return frozenset(t for t in tokenize(title) if t.removeprefix("no_").isalpha() and t != "ch")
 
 
-def heading_coverage(title: str, asked: set[str]) -> float:
+def heading_coverage(title: str, asked: frozenset[str] | set[str]) -> float:
     """Share of a heading's words the question uses."""
     words = _heading_words(title)
     return len(words & asked) / len(words) if words else 0.0

@@ -1,0 +1,120 @@
+"""Whether the best evidence answers the question, judged on signals, not on one threshold.
+
+The signals of the best evidence (`Signals`): how much of what is asked it holds (its own
+words and with its context), whether it holds the kind of value asked for, how high its
+record ranked in retrieval, and how much of the question's weight sits in words that none
+of the top records holds at all (a question about a payer, state or document the sources
+do not cover names words they never use). A logistic model turns them into the chance that
+an answer is right; it is fitted on our own question split (`medref eval --calibrate`) and
+stored in `calibration.json` with the split and the curve it was fitted on. Below the
+threshold the reply is the refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from medref.answer.evidence import Profile
+from medref.answer.types import Evidence
+from medref.retrieval.question import Question
+from medref.retrieval.search import Hit
+
+FEATURES = ("coverage", "own", "typed", "top_rank", "unheld")
+TOP_RECORDS = 5
+"""Records whose words count as held by the retrieved evidence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Signals:
+    coverage: float
+    """Weighted share of the question's terms the best window holds with its context."""
+    own: float
+    """The same share in the window alone."""
+    typed: float
+    """1 when the window holds the kind of value asked for."""
+    top_rank: float
+    """1 / (1 + retrieval rank of the window's record)."""
+    unheld: float
+    """Weighted share of the question's terms that none of the top records holds."""
+
+    def vector(self) -> list[float]:
+        return [float(getattr(self, name)) for name in FEATURES]
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: round(float(getattr(self, name)), 4) for name in FEATURES}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    refuse: bool
+    reason: str
+    confidence: float
+    signals: Signals | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def confidence(self, signals: Signals) -> float:
+        z = self.bias + sum(
+            self.weights[n] * v for n, v in zip(FEATURES, signals.vector(), strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def packaged(cls) -> Calibration:
+        body: dict[str, Any] = json.loads(
+            resources.files("medref.answer").joinpath("calibration.json").read_text()
+        )
+        return cls(dict(body["weights"]), float(body["bias"]), float(body["threshold"]))
+
+
+_CALIBRATION: Calibration | None = None
+
+
+def calibration() -> Calibration:
+    global _CALIBRATION
+    if _CALIBRATION is None:
+        _CALIBRATION = Calibration.packaged()
+    return _CALIBRATION
+
+
+def signals(wanted: Profile, evidence: Sequence[Evidence], held: frozenset[str]) -> Signals:
+    best = evidence[0]
+    unheld = sum(wanted.weights[t] for t in wanted.missing(held)) / wanted.total
+    return Signals(
+        coverage=best.coverage,
+        own=best.own,
+        typed=1.0 if best.typed else 0.0,
+        top_rank=1.0 / (1 + best.rank),
+        unheld=unheld,
+    )
+
+
+def judge(
+    question: Question,
+    wanted: Profile,
+    evidence: Sequence[Evidence],
+    hits: Sequence[Hit],
+    held: frozenset[str],
+    model: Calibration | None = None,
+) -> Verdict:
+    """Refuse or answer from the best evidence (`held`: the terms of the top records)."""
+    if not evidence:
+        return Verdict(True, "no retrieved sentence shares a word with the question", 0.0, None)
+    found = signals(wanted, evidence, held)
+    model = model or calibration()
+    confidence = model.confidence(found)
+    if confidence < model.threshold:
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in found.as_dict().items())
+        reason = f"the best evidence does not answer it (confidence {confidence:.2f}: {shown})"
+        return Verdict(True, reason, confidence, found)
+    return Verdict(False, "", confidence, found)
