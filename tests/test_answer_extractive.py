@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from medref.answer import REFUSAL, Answer, ask, stream
-from medref.answer.text import code_tokens, sentence_spans
+from medref.answer.text import code_tokens
 from medref.kb import KnowledgeBase
 from medref.retrieval.search import Searcher
+from medref.retrieval.sentences import sentence_spans
 from medref.settings import Settings
 
 pytestmark = pytest.mark.kb

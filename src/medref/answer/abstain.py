@@ -24,7 +24,7 @@ from medref.answer.types import Evidence
 from medref.retrieval.question import Question
 from medref.retrieval.search import Hit
 
-FEATURES = ("coverage", "own", "typed", "top_rank", "unheld")
+FEATURES = ("coverage", "own", "typed", "top_rank", "unheld", "similarity", "meaning")
 TOP_RECORDS = 5
 """Records whose words count as held by the retrieved evidence."""
 
@@ -41,6 +41,10 @@ class Signals:
     """1 / (1 + retrieval rank of the window's record)."""
     unheld: float
     """Weighted share of the question's terms that none of the top records holds."""
+    similarity: float
+    """The best MiniLM similarity of the question to a top record (0 when none embedded)."""
+    meaning: float
+    """MiniLM similarity of the question and the best window (0 without sentence vectors)."""
 
     def vector(self) -> list[float]:
         return [float(getattr(self, name)) for name in FEATURES]
@@ -65,7 +69,7 @@ class Calibration:
 
     def confidence(self, signals: Signals) -> float:
         z = self.bias + sum(
-            self.weights[n] * v for n, v in zip(FEATURES, signals.vector(), strict=True)
+            self.weights.get(n, 0.0) * v for n, v in zip(FEATURES, signals.vector(), strict=True)
         )
         return 1.0 / (1.0 + math.exp(-z))
 
@@ -87,15 +91,24 @@ def calibration() -> Calibration:
     return _CALIBRATION
 
 
-def signals(wanted: Profile, evidence: Sequence[Evidence], held: frozenset[str]) -> Signals:
+NEVER_REFUSE = Calibration(dict.fromkeys(FEATURES, 0.0), 0.0, 0.0)
+"""Answers every question: used to collect signals for fitting a calibration."""
+
+
+def signals(
+    wanted: Profile, evidence: Sequence[Evidence], held: frozenset[str], hits: Sequence[Hit]
+) -> Signals:
     best = evidence[0]
     unheld = sum(wanted.weights[t] for t in wanted.missing(held)) / wanted.total
+    similar = [hit.similarity for hit in hits[:TOP_RECORDS] if hit.similarity is not None]
     return Signals(
         coverage=best.coverage,
         own=best.own,
         typed=1.0 if best.typed else 0.0,
         top_rank=1.0 / (1 + best.rank),
         unheld=unheld,
+        similarity=max(similar, default=0.0),
+        meaning=best.meaning or 0.0,
     )
 
 
@@ -110,7 +123,7 @@ def judge(
     """Refuse or answer from the best evidence (`held`: the terms of the top records)."""
     if not evidence:
         return Verdict(True, "no retrieved sentence shares a word with the question", 0.0, None)
-    found = signals(wanted, evidence, held)
+    found = signals(wanted, evidence, held, hits)
     model = model or calibration()
     confidence = model.confidence(found)
     if confidence < model.threshold:

@@ -21,7 +21,7 @@ from medref.retrieval.vocabulary import Vocabulary
 
 PLURAL_CODES = re.compile(r"\b(?:codes|modifiers)\b", re.IGNORECASE)
 ALWAYS_SHOWN = re.compile(
-    r"^(?:MUE adjudication indicator|Modifier indicator|Rationale:|Status:|Added:|"
+    r"^(?:MUE adjudication indicator|Modifier indicator|(?:CMS )?[Rr]ationale:|Status:|Added:|"
     r"Terminated:|Edit type)",
     re.IGNORECASE,
 )
@@ -32,6 +32,10 @@ MAX_RECORDS = 3
 EXTRA_UNITS = 2
 CANDIDATES = 10
 """Code hits considered for one answer (the search's first few)."""
+SIMILARITY_WEIGHT = 1.0
+"""Weight of the question's semantic similarity to a code's description (MiniLM): lay words
+("nothing to do with the hospice diagnosis") meet official ones ("not related to the
+hospice patient's terminal condition") by meaning, not by shared words."""
 SYSTEM_OF_HINT = {"icd10cm": "ICD10CM", "hcpcs": "HCPCS", "modifier": "MOD", "pos": "POS"}
 """The code system a question names ("dx code", "HCPCS", "which modifier", "POS")."""
 KEEP_SHARE = 0.5
@@ -133,7 +137,8 @@ def code_records(
             continue
         match = subject.coverage(_record_terms(record, vocabulary)) if subject.weights else 1.0
         billable = record.data.get("billable") is not False
-        value = match + _focus(record, asked) + 0.1 / (1 + rank) + (0.1 if billable else 0.0)
+        meaning = SIMILARITY_WEIGHT * (hit.similarity or 0.0)
+        value = match + _focus(record, asked) + meaning + 0.1 / (1 + rank) + 0.1 * billable
         scored.append((value, record))
     scored.sort(key=lambda item: -item[0])
     best = scored[0][0] if scored else 0.0

@@ -41,6 +41,6 @@ def context_for(kb: KnowledgeBase, searcher: Searcher) -> AnswerContext:
                 searcher,
                 CodeTable(kb),
                 TermWeights(searcher),
-                SentenceCache(searcher.vocabulary),
+                SentenceCache(searcher.vocabulary, searcher.sentence_vectors),
             )
         return found

@@ -18,8 +18,9 @@ from medref.answer.evidence import Profile, Window, profile, score, windows
 from medref.answer.text import code_tokens, question_terms
 from medref.answer.types import Answer, Citation, Dropped, Evidence, Sentence
 from medref.records import Record
-from medref.retrieval.question import Question
+from medref.retrieval.question import Question, read
 from medref.retrieval.search import Hit
+from medref.retrieval.sentence_vectors import Vector
 
 MAX_SENTENCES = 3
 MAX_PER_RECORD = 2
@@ -55,7 +56,10 @@ class Citations:
 
 
 def answer(
-    ctx: AnswerContext, question: Question, hits: Sequence[Hit]
+    ctx: AnswerContext,
+    question: Question,
+    hits: Sequence[Hit],
+    model: abstain.Calibration | None = None,
 ) -> tuple[Answer, list[Evidence]]:
     """The extractive answer and the evidence it was chosen from (the LLM reuses it)."""
     named = [*dict.fromkeys([*code_tokens(question.text), *question.parse.modifiers])]
@@ -63,14 +67,15 @@ def answer(
     if unknown:
         reason = f"{', '.join(unknown)} is not in the loaded tables"
         return refusal.refuse(question.typed, hits, reason), []
+    prose = windows(ctx.kb, hits, ctx.sentences)
+    meaning = ctx.searcher.query_vector(question.text)
     if wants_code_answer(question, hits):
         records = code_records(ctx.kb, question, hits, ctx.weights, ctx.vocabulary)
         found = code_answer(ctx, question, named, records)
         if found is not None:
-            return found, []
-    prose = windows(ctx.kb, hits, ctx.sentences)
+            return other_parts(ctx, question, hits, found, prose, model, meaning), []
     wanted = profile(question, ctx.weights)
-    evidence = score(prose, wanted)
+    evidence = score(prose, wanted, meaning)
     request = topic.document_request(question.text)
     if request is not None:
         evidence = about_topic(ctx, request, evidence)
@@ -78,7 +83,80 @@ def answer(
             reason = f"no loaded {request.kind} is about {request.topic}"
             return refusal.refuse(question.typed, hits, reason), []
     asked_codes = [c for c in named if c.upper() in question.focus.upper()]
-    return prose_answer(ctx, question, asked_codes, hits, prose, wanted, evidence), evidence
+    found = prose_answer(ctx, question, asked_codes, hits, prose, wanted, evidence, model, meaning)
+    if found.answerable:
+        found = other_parts(ctx, question, hits, found, prose, model, meaning)
+    return found, evidence
+
+
+def other_parts(
+    ctx: AnswerContext,
+    question: Question,
+    hits: Sequence[Hit],
+    found: Answer,
+    prose: Sequence[Window],
+    model: abstain.Calibration | None,
+    meaning: Vector | None,
+) -> Answer:
+    """The answer to the further parts of a question that asks several things, each in its
+    own form: "what is the MUE for 11721, and is it a per-day edit?" is answered from the
+    MUE row and then from the manual; "how was the fee set ..., and what HCPCS code do we
+    bill?" from the statute and then from the code table. A code part is answered from the
+    best code record of the system it names; a prose part after a code answer only when its
+    evidence is judged to answer it (prose answers quote their parts themselves)."""
+    if len(question.parts) < 2:
+        return found
+    cited = {citation.ref for citation in found.citations}
+    added: list[tuple[Citation, list[str]]] = []
+    held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
+    for part in question.parts[1:]:
+        if part.asked == "code":
+            records = code_records(ctx.kb, read(part.text), hits, ctx.weights, ctx.vocabulary)
+            fresh = [record for record in records if record.ref not in cited][:1]
+            for record in fresh:
+                lines = chosen_units(record, question, ctx.weights, extra=0)
+                quote = record.text[lines[0].start : lines[-1].end] if lines else ""
+                if quote and not ctx.codes.unknown(quote):
+                    shown = [record.text[u.start : u.end] for u in lines]
+                    added.append(
+                        (
+                            Citation(
+                                record.ref, quote, record.source, record.release, record.title
+                            ),
+                            shown,
+                        )
+                    )
+                    cited.add(record.ref)
+        elif found.mode == "code" and part.asked != "open":
+            wanted = profile(question, ctx.weights, focus=part.text, kinds=[part.asked])
+            ranked = official_first(score(prose, wanted, meaning))
+            fresh_ranked = [item for item in ranked if item.ref not in cited]
+            if not fresh_ranked:
+                continue
+            verdict = abstain.judge(question, wanted, fresh_ranked, hits, held, model)
+            best = fresh_ranked[0]
+            if not verdict.refuse and not ctx.codes.unknown(best.quote):
+                citation = Citation(best.ref, best.quote, best.source, best.release, best.title)
+                added.append((citation, [best.quote]))
+                cited.add(best.ref)
+    if not added:
+        return found
+    citations = list(found.citations)
+    sentences = list(found.sentences)
+    for citation, shown in added:
+        citations.append(citation)
+        sentences.extend(Sentence(text, (len(citations),)) for text in shown)
+    return Answer(
+        found.question,
+        sentences,
+        citations,
+        answerable=True,
+        dropped=found.dropped,
+        notice=found.notice,
+        mode=found.mode,
+        confidence=found.confidence,
+        signals=found.signals,
+    )
 
 
 def about_topic(
@@ -207,6 +285,7 @@ def part_evidence(
     prose: Sequence[Window],
     first: Sequence[Evidence],
     named: Sequence[str],
+    meaning: Vector | None = None,
 ) -> list[Evidence]:
     """Evidence for the further parts of a question that asks several things ("Can we still
     bill, and how long do we have?"): each part's best sentence, scored with the part's own
@@ -218,7 +297,7 @@ def part_evidence(
         if len(question_terms(part.text)) < MIN_PART_TERMS:
             continue
         wanted = profile(question, ctx.weights, focus=part.text, kinds=[part.asked])
-        ranked = official_first(score(prose, wanted))
+        ranked = official_first(score(prose, wanted, meaning))
         picked = choose(ranked, named, chosen)[:1]
         if picked and picked[0].score >= PART_RATIO * first[0].score:
             chosen.extend(picked)
@@ -233,14 +312,19 @@ def prose_answer(
     prose: Sequence[Window],
     wanted: Profile,
     evidence: Sequence[Evidence],
+    model: abstain.Calibration | None = None,
+    meaning: Vector | None = None,
 ) -> Answer:
     ranked = official_first(evidence)
     held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
-    verdict = abstain.judge(question, wanted, ranked, hits, held)
+    verdict = abstain.judge(question, wanted, ranked, hits, held, model)
+    judged = verdict.signals.as_dict() if verdict.signals else None
     if verdict.refuse:
-        return refusal.refuse(question.typed, hits, verdict.reason)
+        refused = refusal.refuse(question.typed, hits, verdict.reason)
+        refused.confidence, refused.signals = verdict.confidence, judged
+        return refused
     chosen = choose(ranked, named)
-    chosen += part_evidence(ctx, question, prose, chosen, named)
+    chosen += part_evidence(ctx, question, prose, chosen, named, meaning)
     dropped = []
     kept = []
     for item in chosen:
@@ -282,6 +366,8 @@ def prose_answer(
         answerable=True,
         dropped=dropped,
         notice=scenario_notice(question),
+        confidence=verdict.confidence,
+        signals=judged,
     )
 
 

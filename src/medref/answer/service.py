@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from medref.answer import extractive
+from medref.answer.abstain import Calibration
 from medref.answer.context import context_for
 from medref.answer.llm import fall_back, llm_parts, replay
 from medref.answer.types import Answer, AnswerPart
@@ -47,15 +48,17 @@ def stream(
     k: int = DEFAULT_K,
     *,
     stream_llm: bool = True,
+    calibration: Calibration | None = None,
 ) -> Iterator[AnswerPart]:
     """The answer in parts as they are ready: text pieces (already verified), dropped
     sentences, notices, and a final `done` part carrying the whole `Answer`.
 
-    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set."""
+    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set; `calibration`
+    replaces the packaged abstention model (to collect signals for fitting one)."""
     asked = read(_checked(question, settings))
     ctx = context_for(kb, searcher)
     hits = searcher.search(asked, k=k)
-    found, evidence = extractive.answer(ctx, asked, hits)
+    found, evidence = extractive.answer(ctx, asked, hits, calibration)
     wanted = settings.llm_base_url is not None if use_llm is None else use_llm
     if not wanted or not found.answerable or found.mode == "code":
         yield from replay(found)
@@ -77,9 +80,14 @@ def ask(
     settings: Settings,
     use_llm: bool | None = None,
     k: int = DEFAULT_K,
+    *,
+    calibration: Calibration | None = None,
 ) -> Answer:
     """The finished answer (see `stream` for the parts)."""
-    for part in stream(kb, searcher, question, settings, use_llm, k, stream_llm=False):
+    parts = stream(
+        kb, searcher, question, settings, use_llm, k, stream_llm=False, calibration=calibration
+    )
+    for part in parts:
         if part.answer is not None:
             return part.answer
     raise AssertionError("an answer stream always ends with a done part")

@@ -25,7 +25,6 @@ Vectors of unchanged texts are copied from the previous build instead of compute
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
@@ -37,9 +36,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from medref.retrieval import layout
+from medref.retrieval import layout, sentence_vectors
 from medref.retrieval.bm25 import build_index
-from medref.retrieval.dense import DIMS, MAX_TOKENS, MODEL_ID, Embedder
+from medref.retrieval.dense import DIMS, MAX_TOKENS, MODEL_ID, Embedder, text_hash
 from medref.retrieval.enrich import HEADING_KINDS, category_words, heading_terms, index_terms
 from medref.retrieval.vocabulary import Vocabulary
 from medref.settings import Settings
@@ -175,12 +174,6 @@ def embedding_text(chunk: ChunkRow) -> str:
     return f"{chunk.title}\n{chunk.text}"
 
 
-def text_hash(text: str) -> str:
-    """Cache key of a vector: model, length limit and text (hex: numpy's fixed-width byte
-    strings drop trailing NUL bytes, which raw digests can end with)."""
-    return hashlib.sha256(f"{MODEL_ID}|{MAX_TOKENS}|{text}".encode()).hexdigest()[:32]
-
-
 def embedded_rows(chunks: list[ChunkRow], releases: list[tuple[str, str]]) -> list[int]:
     """Rows to embed (see the module docstring)."""
     newest = {source: release for source, release in releases}
@@ -268,7 +261,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "5"
+    version = "6"
 
     def run(
         self,
@@ -312,6 +305,7 @@ class RetrievalStep:
         }
         if settings.embeddings:
             report["dense"] = build_dense(chunks, releases, where, previous, settings, progress)
+            report["sentences"] = sentence_vectors.build(conn, where, previous, settings, progress)
         return report
 
 

@@ -73,7 +73,7 @@ _KINDS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
     (
         "time",
         re.compile(
-            r"\bhow (?:long|soon|far back|late|much time)\b|\b(?:deadline|time ?limit|"
+            r"\bhow (?:long|soon|far back|late|much (?:\w+ )?time)\b|\b(?:deadline|time ?limit|"
             r"time ?frame|last day|how many (?:days|months|years|weeks|minutes|hours))\b"
             r"|\bwhen (?:did|was|were|does \S+ (?:start|begin|end|expire))\b"
             r"|\b(?:what|which) (?:date|day|year)\b|\bby when\b",
@@ -91,15 +91,17 @@ _KINDS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
     (
         "amount",
         re.compile(
-            r"\bhow much\b|\bwhat (?:percent(?:age)?|share|rate|amount|fee)\b|\bpercent\b"
-            r"|\bhow (?:will|does|do|is|are) .{0,40}\b(?:price[sd]?|pa(?:y|id)|reimburse[sd]?)\b",
+            r"\bhow much\b|\bwhat (?:\w+ )?(?:percent(?:age)?|share|rate|amount|fee|payment|"
+            r"reimbursement)s?\b|\bpercent\b|\bhow (?:will|does|do|is|are|would) .{0,40}\b"
+            r"(?:price[sd]?|pa(?:y|id)|reimburse[sd]?)\b",
             re.IGNORECASE,
         ),
     ),
     (
         "definition",
         re.compile(
-            r"\bwhat (?:does|do) .+ (?:mean|stand for)\b|\bdefin(?:e|es|ed|ition)\b"
+            r"\bwhat (?:does|do) .+ (?:mean|stand for|indicate|signify|represent)\b"
+            r"|\bdefin(?:e|es|ed|ition)\b"
             r"|\bmeaning of\b|\bwho (?:counts|qualifies|is considered) as\b"
             r"|^\W*what (?:is|are) (?:an?|the)? ?[\w-]+(?: [\w-]+)?\s*\??$",
             re.IGNORECASE,
@@ -108,7 +110,8 @@ _KINDS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
     (
         "code",
         re.compile(
-            r"\b(?:which|what)\s+(?:[\w/-]+\s+){0,3}?(?:codes?|modifiers?|hcpcs|icd(?:-?10)?"
+            rf"\b(?:which|what)\s+(?:(?!{_AUXILIARY}\b)[\w/-]+\s+){{0,3}}?(?:codes?|modifiers?|"
+            r"hcpcs|icd(?:-?10)?"
             r"(?:-?cm)?|dx|pos|place of service|j-?code|g-?code)\b"
             r"|\b(?:codes?|modifiers?)\s+(?:for|to (?:use|bill|report))\b"
             r"|\b(?:hcpcs|icd-?10(?:-?cm)?|dx code|diagnosis code)\s*(?:code\s*)?(?:for\b|$)",
@@ -189,8 +192,23 @@ def asks(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or _ASKS.search(sentence) is not None
 
 
-def kind_of(text: str) -> Asked:
-    """The kind of answer `text` (one part of a question) wants."""
+_CODE_NOUN = re.compile(
+    r"\b(?:codes?|modifiers?|hcpcs|icd(?:-?10)?(?:-?cm)?|diagnosis code|place of service)\b",
+    re.IGNORECASE,
+)
+_BARE = re.compile(
+    r"^\W*(?:(?:which|what)(?: one| ones| code| codes)?|(?:the )?(?:codes?|modifiers?|"
+    r"hcpcs|icd(?:-?10)?(?:-?cm)?|diagnosis code|place of service))\W*$",
+    re.IGNORECASE,
+)
+"""A part that only points at what it wants: "Which one?", "modifier?", "what code"."""
+
+
+def kind_of(text: str, context: str = "") -> Asked:
+    """The kind of answer `text` (one part of a question) wants; a part that only points
+    ("Which one?") wants a code when the rest of the question is about one."""
+    if _BARE.match(text) and (_CODE_NOUN.search(text) or _CODE_NOUN.search(context)):
+        return "code"
     return next((kind for kind, pattern in _KINDS if pattern.search(text)), "open")
 
 
@@ -222,5 +240,5 @@ def read(typed: str) -> Question:
         context = " ".join(s for s in all_sentences if s not in asking)
     else:
         focus, context = text, ""
-    parts = tuple(Part(piece, kind_of(piece)) for piece in split_parts(focus))
+    parts = tuple(Part(piece, kind_of(piece, text)) for piece in split_parts(focus))
     return Question(typed, text, focus, context, parts, parse(text))

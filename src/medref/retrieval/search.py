@@ -10,6 +10,7 @@ force on a date of service, or the release asked for.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -36,6 +37,7 @@ from medref.retrieval.route import (
     PROSE_SOURCES,
     content_terms,
 )
+from medref.retrieval.sentence_vectors import SentenceVectors
 from medref.retrieval.snippet import snippet
 from medref.retrieval.tokenize import tokenize
 from medref.retrieval.vocabulary import Vocabulary
@@ -44,6 +46,8 @@ Via = Literal["route", "bm25", "dense", "fused"]
 Rows = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
+QUERY_VECTORS = 256
+"""Query vectors kept for reuse (search, then answer, embed a question once)."""
 CANDIDATES = 100
 """Rows taken from each ranked list before fusion."""
 LIST_WEIGHTS = {"body": 1.0, "title": 0.6, "dense": 1.0, "hint": 1.0}
@@ -66,6 +70,9 @@ class Hit:
     record_id: int | None
     text: str
     via: Via
+    similarity: float | None = None
+    """Cosine similarity of the question and the hit's chunk under the packaged MiniLM
+    model, when the chunk is embedded: a semantic signal beside the lexical scores."""
 
 
 class Searcher:
@@ -79,6 +86,9 @@ class Searcher:
         self.titles = Bm25Index.load(where, "bm25_title")
         self.dense = DenseIndex(where) if dense and (where / "dense.json").exists() else None
         self.vocabulary = Vocabulary.load(where)
+        self.sentence_vectors = SentenceVectors.load(where) if self.dense is not None else None
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self._vectors_lock = threading.Lock()
         self.routes = RouteResolver(kb, self.table)
         self._release_sources = self.routes.release_sources
         self._release_names = np.array([release for _, release in self.table.releases])
@@ -133,6 +143,31 @@ class Searcher:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         rows, similarity = self.dense.similarities(query)
         return self._top(similarity, rows, mask)
+
+    def query_vector(self, text: str) -> npt.NDArray[np.float32] | None:
+        """The MiniLM vector of a query, embedded once: the answerer reuses the vector the
+        search made (None without dense vectors)."""
+        if self.dense is None:
+            return None
+        with self._vectors_lock:
+            found = self._vectors.get(text)
+        if found is None:
+            found = self.dense.embedder.embed([text])[0]
+            with self._vectors_lock:
+                if len(self._vectors) >= QUERY_VECTORS:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[text] = found
+        return found
+
+    def _similarity(self, query: str) -> npt.NDArray[np.float32] | None:
+        """The query's cosine similarity to every index row (NaN where not embedded)."""
+        vector = self.query_vector(query)
+        if self.dense is None or vector is None:
+            return None
+        rows, similarity = self.dense.similarities(vector)
+        full = np.full(len(self.table.chunk_ids), np.nan, dtype=np.float32)
+        full[rows] = similarity
+        return full
 
     def _heading_rerank(
         self, fused: list[tuple[int, float]], row_of: dict[int, int], terms: list[str]
@@ -189,7 +224,12 @@ class Searcher:
         title_rows, _ = self._top(self.titles.score(terms), None, mask)
         lists = [self._collapse(body_rows), self._collapse(title_rows)]
         weights = [LIST_WEIGHTS["body"], LIST_WEIGHTS["title"]]
-        dense_rows, _ = self._dense_list(question.text, mask)
+        similarity = self._similarity(question.text)
+        dense_rows = (
+            self._top(similarity, None, mask)[0]
+            if similarity is not None
+            else np.zeros(0, dtype=np.int64)
+        )
         if len(dense_rows):
             lists.append(self._collapse(dense_rows))
             weights.append(LIST_WEIGHTS["dense"])
@@ -211,7 +251,7 @@ class Searcher:
         ]
         fused = self._heading_rerank(fused, row_of, terms)
         routed = self.routes.route(parsed, filters, mask, scores)
-        hits = self._assemble(routed, fused, row_of, terms, k)
+        hits = self._assemble(routed, fused, row_of, terms, k, similarity)
         return specific_first(hits) if "statute" in parsed.source_hints else hits
 
     def _assemble(
@@ -221,6 +261,7 @@ class Searcher:
         row_of: dict[int, int],
         terms: list[str],
         k: int,
+        similarity: npt.NDArray[np.float32] | None = None,
     ) -> list[Hit]:
         routed_keys = {item.key for item in routed}
         strong = [item for item in routed if item.strong]
@@ -240,13 +281,19 @@ class Searcher:
             if len(hits) == k:
                 break
             if isinstance(entry, Routed):
-                hit = self._routed_hit(entry, score, terms)
+                hit = self._routed_hit(entry, score, terms, similarity)
             else:
-                hit = self._row_hit(row_of[entry], score, via, terms)
+                hit = self._row_hit(row_of[entry], score, via, terms, similarity)
             _add_unless_repeated(hits, hit)
         return hits
 
-    def _routed_hit(self, item: Routed, score: float, terms: list[str]) -> Hit:
+    def _routed_hit(
+        self,
+        item: Routed,
+        score: float,
+        terms: list[str],
+        similarity: npt.NDArray[np.float32] | None = None,
+    ) -> Hit:
         if item.ptp is not None:
             record = ptp_record(item.ptp)
             return Hit(
@@ -262,9 +309,16 @@ class Searcher:
                 "route",
             )
         assert item.row is not None
-        return self._row_hit(item.row, score, "route", terms)
+        return self._row_hit(item.row, score, "route", terms, similarity)
 
-    def _row_hit(self, row: int, score: float, via: Via, terms: list[str]) -> Hit:
+    def _row_hit(
+        self,
+        row: int,
+        score: float,
+        via: Via,
+        terms: list[str],
+        similarity: npt.NDArray[np.float32] | None = None,
+    ) -> Hit:
         chunk_id = int(self.table.chunk_ids[row])
         found = self.kb.conn.execute(
             "SELECT ref, source, release, title, text, record_id FROM chunks WHERE id = ?",
@@ -282,6 +336,7 @@ class Searcher:
             record_id,
             text,
             via,
+            _similarity_at(similarity, row),
         )
 
     def _single(
@@ -324,6 +379,12 @@ def _filters(
     if not query.strip():
         raise InputError("the query is empty: type a question, a code or a reference")
     return Filters(tuple(sources) if sources else None, release, date_of_service)
+
+
+def _similarity_at(similarity: npt.NDArray[np.float32] | None, row: int) -> float | None:
+    if similarity is None or np.isnan(similarity[row]):
+        return None
+    return float(similarity[row])
 
 
 def query_terms(question: Question) -> list[str]:
