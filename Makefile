@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # the mirror beside the repository when there is one; otherwise the download cache
 MEDREF_SOURCES ?= $(if $(wildcard ../shared/cms),../shared/cms,)
 export MEDREF_SOURCES
+# server worker processes for `make run`: one per core (each holds its own indexes, ~0.6 GB)
+WORKERS ?= 2
 
 .PHONY: install run build test lint types pytest smoke browser-deps bench clean
 
@@ -21,7 +23,7 @@ build: install
 	$(BIN)/medref build
 
 run: build
-	$(BIN)/medref serve
+	$(BIN)/medref serve --workers $(WORKERS)
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -2,12 +2,19 @@
 serve` on 127.0.0.1, reporting throughput and p50/p95 latency per endpoint.
 
 It starts the server itself on a free local port (or uses --url of one already running on
-this machine), waits until the indexes are loaded, runs --concurrency closed-loop clients
-for --duration seconds, and prints a Markdown table. Queries come from the development
-question set; codes from a fixed list of HCPCS, CPT, ICD-10-CM codes and modifiers.
+this machine), waits until every worker has loaded its indexes, runs --concurrency
+closed-loop clients for --duration seconds, and prints a Markdown table. Queries come from
+the development question set; codes from a fixed list of HCPCS, CPT, ICD-10-CM codes and
+modifiers. Comma lists of --workers and --concurrency run every combination in one run (a
+server per worker count), for figures that compare like with like. --memory-every samples
+the resident memory of the server's processes during the run (a soak's memory curve).
 
-Example:
+Examples:
     MEDREF_HOME=.pytest_kb .venv/bin/python scripts/loadtest.py --duration 60 --concurrency 16
+    MEDREF_HOME=.pytest_kb .venv/bin/python scripts/loadtest.py --duration 60 \
+        --workers 1,2 --concurrency 16,32
+    MEDREF_HOME=.pytest_kb .venv/bin/python scripts/loadtest.py --duration 600 \
+        --concurrency 16 --workers 2 --memory-every 30
 """
 
 from __future__ import annotations
@@ -52,8 +59,6 @@ CODES = (
     "K0001",
     "99497",
 )
-WARM_CHECKS = 8
-"""Consecutive health replies saying `warmed` (with several workers, each must be)."""
 MIX = (("search", 6), ("ask", 2), ("code", 2))
 """Relative weights of the request kinds."""
 
@@ -113,7 +118,14 @@ async def client(
         stats.add(kind, time.perf_counter() - started, ok)
 
 
-async def run(url: str, texts: list[str], duration: float, concurrency: int) -> tuple[Stats, float]:
+async def run(
+    url: str,
+    texts: list[str],
+    duration: float,
+    concurrency: int,
+    memory: tuple[int, float, list[tuple[float, float]]] | None = None,
+) -> tuple[Stats, float]:
+    """`memory` = (server pid, seconds between samples, the list samples go to)."""
     stats = Stats()
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30.0) as http:
@@ -122,28 +134,69 @@ async def run(url: str, texts: list[str], duration: float, concurrency: int) -> 
         streams = [requests(texts, seed) for seed in range(1, concurrency + 1)]
         started = time.perf_counter()
         until = started + duration
-        await asyncio.gather(*(client(http, stream, stats, until) for stream in streams))
+        tasks = [client(http, stream, stats, until) for stream in streams]
+        if memory is not None:
+            pid, every, samples = memory
+            tasks.append(sample_memory(pid, every, until, started, samples))
+        await asyncio.gather(*tasks)
         return stats, time.perf_counter() - started
 
 
-def wait_ready(url: str, process: subprocess.Popen[bytes] | None, timeout: float = 600) -> None:
-    """Until the server has loaded its indexes and claim tables (in the background at start)
-    and a search answers."""
+def wait_ready(
+    url: str, process: subprocess.Popen[bytes] | None, workers: int, timeout: float = 600
+) -> None:
+    """Until `workers` distinct worker processes say `warmed` (indexes and claim tables are
+    loaded in the background at start) and a search answers."""
     deadline = time.monotonic() + timeout
-    warm_in_a_row = 0
+    warm: set[int] = set()
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             sys.exit(f"medref serve exited with code {process.returncode}")
         try:
             health = httpx.get(f"{url}/api/health", timeout=60).json()
+            if health.get("warmed"):
+                warm.add(health.get("worker", 0))
             search = httpx.get(f"{url}/api/search?q=G0439&k=1", timeout=60)
-            warm_in_a_row = warm_in_a_row + 1 if health.get("warmed") else 0
-            if warm_in_a_row >= WARM_CHECKS and search.status_code == 200:
+            if len(warm) >= workers and search.status_code == 200:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
+        time.sleep(0.2)
     sys.exit(f"{url} did not become ready in {timeout:.0f} s")
+
+
+def rss_mb(root: int) -> dict[int, float]:
+    """Resident memory (MB) of `root` and its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree = {root}
+    grew = True
+    while grew:
+        grown = {pid for pid, parent in parents.items() if parent in tree} | tree
+        grew, tree = grown != tree, grown
+    found: dict[int, float] = {}
+    for pid in sorted(tree):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), 0)
+        found[pid] = int(kb) / 1024
+    return found
+
+
+async def sample_memory(
+    root: int, every: float, until: float, started: float, samples: list[tuple[float, float]]
+) -> None:
+    while time.perf_counter() < until:
+        samples.append((time.perf_counter() - started, sum(rss_mb(root).values())))
+        await asyncio.sleep(min(every, max(0.0, until - time.perf_counter())))
+    samples.append((time.perf_counter() - started, sum(rss_mb(root).values())))
 
 
 def report(stats: Stats, elapsed: float, concurrency: int) -> str:
@@ -168,45 +221,62 @@ def report(stats: Stats, elapsed: float, concurrency: int) -> str:
     return "\n".join(lines)
 
 
+def memory_table(samples: list[tuple[float, float]]) -> str:
+    lines = ["| seconds | server RSS MB (all processes) |", "|---:|---:|"]
+    lines += [f"| {at:.0f} | {mb:,.0f} |" for at, mb in samples]
+    return "\n".join(lines)
+
+
+def start_server(workers: int) -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    medref = str(Path(sys.executable).with_name("medref"))
+    command = [medref, "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
+    process = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL)
+    return f"http://127.0.0.1:{port}", process
+
+
+def numbers(text: str, low: int, high: int) -> list[int]:
+    return [max(low, min(int(value), high)) for value in text.split(",") if value.strip()]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds (max 600)")
-    parser.add_argument("--concurrency", type=int, default=16, help="connections (max 64)")
-    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds (max 900)")
+    parser.add_argument("--concurrency", default="16", help="connections, e.g. 16 or 16,32")
+    parser.add_argument("--workers", default="1", help="server worker processes, e.g. 1 or 1,2")
     parser.add_argument("--url", help="a server already running on 127.0.0.1")
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
+    parser.add_argument("--memory-every", type=float, help="sample server memory every N s")
     args = parser.parse_args()
-    duration = min(args.duration, 600.0)
-    concurrency = max(1, min(args.concurrency, 64))
+    duration = min(args.duration, 900.0)
     if args.url and urlparse(args.url).hostname not in ("127.0.0.1", "localhost"):
         sys.exit("--url must be a server on this machine (127.0.0.1)")
     texts = questions(args.questions)
-    process = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        medref = str(Path(sys.executable).with_name("medref"))
-        command = [
-            medref,
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-        ]
-        process = subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.DEVNULL)
-    try:
-        wait_ready(url, process)
-        stats, elapsed = asyncio.run(run(url, texts, duration, concurrency))
-    finally:
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=30)
-    print(report(stats, elapsed, concurrency))
-    if any(stats.errors.values()):
+    failed = False
+    for workers in numbers(args.workers, 1, 8):
+        process = None
+        url = args.url
+        if url is None:
+            url, process = start_server(workers)
+        try:
+            wait_ready(url, process, 1 if args.url else workers)
+            for concurrency in numbers(args.concurrency, 1, 64):
+                samples: list[tuple[float, float]] = []
+                memory = None
+                if process is not None and args.memory_every:
+                    memory = (process.pid, args.memory_every, samples)
+                stats, elapsed = asyncio.run(run(url, texts, duration, concurrency, memory))
+                print(f"### {workers} worker(s), {concurrency} clients\n")
+                print(report(stats, elapsed, concurrency) + "\n")
+                if samples:
+                    print(memory_table(samples) + "\n")
+                failed = failed or any(stats.errors.values())
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+    if failed:
         sys.exit(1)
 
 

@@ -75,11 +75,15 @@ def sse_events(text: str) -> list[tuple[str, dict[str, Any]]]:
 # -- knowledge base ------------------------------------------------------------------------
 
 
-def test_health_names_the_build(client: TestClient, kb: KnowledgeBase) -> None:
+def test_health_reads_the_database_and_names_the_build_not_its_path(
+    client: TestClient, kb: KnowledgeBase
+) -> None:
     body = client.get("/api/health").json()
     assert body["status"] == "ok"
-    assert body["knowledge_base"] == str(kb.path)
+    assert body["build"] == kb.path.name
     assert body["built_at"] == kb.manifest["built_at"]
+    assert body["releases"] == len(kb.releases()) and body["age_seconds"] >= 0
+    assert str(kb.path.parent) not in json.dumps(body)
 
 
 def test_sources_lists_every_release(client: TestClient, kb: KnowledgeBase) -> None:
@@ -555,3 +559,33 @@ def test_bulkhead_slot_is_freed_when_a_stream_stops_early() -> None:
 
     threading.Thread(target=heavy).start()
     assert done.wait(5)
+
+
+def test_price_of_a_code_in_a_locality(client: TestClient) -> None:
+    found = client.get("/api/price", params={"code": "99213", "locality": "10112-00"})
+    assert found.status_code == 200
+    body = found.json()
+    assert body["allowed_amount"] == "81.86" and "GPCI:10112-00" in body["refs"]
+    ambiguous = client.get("/api/price", params={"code": "99213", "locality": "san francisco"})
+    assert ambiguous.status_code == 400 and "fits" in ambiguous.json()["error"]["message"]
+    checked = client.post(
+        "/api/check",
+        params={"locality": "10112-00"},
+        json=[
+            {
+                "claim_id": "P",
+                "lines": [
+                    {
+                        "line": 1,
+                        "date_of_service": "2025-03-10",
+                        "code": "99213",
+                        "units": 1,
+                        "place_of_service": "11",
+                    }
+                ],
+            }
+        ],
+    )
+    assert checked.status_code == 200
+    prices = [f for f in checked.json()["findings"] if f["rule"] == "price"]
+    assert prices[0]["allowed_amount"] == "81.86"

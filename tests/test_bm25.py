@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from medref.errors import KnowledgeBaseError
-from medref.retrieval.bm25 import Bm25Index, build_index, idf
+from medref.retrieval.bm25 import ARRAYS, Bm25Index, build_index, idf
 
 
 def reference_scores(docs: list[list[str]], query: list[str], k1: float, b: float) -> list[float]:
@@ -65,9 +65,44 @@ def test_save_and_load_round_trip(corpus: list[list[str]], tmp_path: Path) -> No
     index = build_index(corpus, k1=1.1, b=0.6)
     index.save(tmp_path, "body")
     loaded = Bm25Index.load(tmp_path, "body")
-    assert (loaded.k1, loaded.b, loaded.vocabulary) == (1.1, 0.6, index.vocabulary)
+    assert (loaded.k1, loaded.b, dict(loaded.vocabulary)) == (1.1, 0.6, dict(index.vocabulary))
     assert np.array_equal(loaded.score(["w1", "w2"]), index.score(["w1", "w2"]))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["body.json", "body.npz"]
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["body.json", *(f"body_{part}.npy" for part in sorted(ARRAYS))]
+
+
+def test_index_files_are_plain_arrays_read_memory_mapped(
+    corpus: list[list[str]], tmp_path: Path
+) -> None:
+    """No pickle and no parsing on load: every array opens with allow_pickle=False and is
+    mapped, not read, so opening a large index costs next to nothing."""
+    build_index(corpus).save(tmp_path, "body")
+    for part in ARRAYS:
+        assert np.load(tmp_path / f"body_{part}.npy", allow_pickle=False).ndim == 1
+    loaded = Bm25Index.load(tmp_path, "body")
+    for array in (loaded.vocabulary.array, loaded.weights.indices, loaded.weights.data):
+        assert isinstance(array.base, np.memmap) or isinstance(array, np.memmap)
+        assert not array.flags.writeable
+
+
+def test_terms_map_words_to_rows_in_sorted_order(corpus: list[list[str]]) -> None:
+    index = build_index([*corpus, ["élan", "naïve", "w1"]])
+    rows = dict(index.vocabulary)
+    assert sorted(rows.values()) == list(range(len(rows)))
+    assert [term.encode() for term in rows] == sorted(term.encode() for term in rows)
+    assert "élan" in index.vocabulary and "nope" not in index.vocabulary
+    assert index.vocabulary.get("w1") == rows["w1"]
+    assert index.score(["naïve"]).nonzero()[0].tolist() == [len(corpus)]
+
+
+def test_an_index_of_an_older_format_asks_for_a_rebuild(
+    corpus: list[list[str]], tmp_path: Path
+) -> None:
+    build_index(corpus).save(tmp_path, "body")
+    meta = tmp_path / "body.json"
+    meta.write_text(meta.read_text().replace('"format": 2', '"format": 1'))
+    with pytest.raises(KnowledgeBaseError, match=r"format 1.*medref build --force"):
+        Bm25Index.load(tmp_path, "body")
 
 
 def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:

@@ -164,7 +164,27 @@ def test_code_card(browser: WebDriver, base_url: str) -> None:
     assert "G0439" in card.text and "hcpcs-level-2" in card.text
     assert card.find_element(By.CSS_SELECTOR, ".badge").text.lower() == "valid"
     assert "HCPCS:G0439" in card.text
+    # 2026 HCPCS, the 2025 fee schedule and a 2024 NCCI quarter: said, with each period
+    warning = visible(browser, "#mixed-periods")
+    assert "different periods" in warning.text and "2024-07-01 to 2024-09-30" in warning.text
+    periods = card.find_element(By.CSS_SELECTOR, "#periods").text
+    assert "physician fee schedule 2025-01 2025-01-01 onward" in periods
     shot(browser, "code-g0439")
+
+
+def test_code_card_of_a_terminated_code_marks_its_fee_schedule_row(
+    browser: WebDriver, base_url: str, kb: KnowledgeBase
+) -> None:
+    """A code the card finds not valid keeps its fee schedule row, marked as not applying."""
+    code = kb.conn.execute(
+        "SELECT h.code FROM records h JOIN records p ON p.code = h.code AND p.source = 'pfs' "
+        "WHERE h.source = 'hcpcs' AND h.terminated IS NOT NULL ORDER BY h.code LIMIT 1"
+    ).fetchone()[0]
+    browser.get(f"{base_url}/#/code/{code}")
+    card = visible(browser, "#code-card")
+    assert card.find_element(By.CSS_SELECTOR, ".badge").text.lower() == "not valid"
+    marked = visible(browser, ".pfs-not-applied")
+    assert "does not apply" in marked.text and "terminated" in marked.text
 
 
 def test_claim_check_with_the_example(browser: WebDriver, base_url: str, downloads: Path) -> None:

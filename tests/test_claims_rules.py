@@ -125,11 +125,9 @@ def test_active_indicator_1_pair_fails_without_a_modifier(tables: EditTables) ->
     assert [f.status for f in on_line(found, 1)] == ["pass"]
 
 
-@pytest.mark.parametrize(
-    "modifier",
-    ["59", "XE", "XS", "XP", "XU", "24", "25", "57", "58", "78", "79", "27", "91"],
-)
+@pytest.mark.parametrize("modifier", ["59", "XE", "XS", "XP", "XU", "58", "78", "79"])
 def test_associated_modifiers_bypass_an_indicator_1_edit(tables: EditTables, modifier: str) -> None:
+    """Modifiers that describe a procedure, on the procedure 93010 (IOM 100-04/23/20.9.1.1)."""
     found = findings(tables, claim(line(1, "93000"), line(2, "93010", modifier)), "ptp")
     (bypassed,) = on_line(found, 2)
     assert bypassed.status == "bypassed" and modifier in bypassed.message
@@ -142,7 +140,7 @@ def test_a_modifier_on_the_column_1_line_also_bypasses(tables: EditTables) -> No
 
 
 @pytest.mark.parametrize(
-    "sides", [("RT", "LT"), ("F1", "F2"), ("TA", "T1"), ("LC", "RC"), ("E1", "E3"), ("", "LT")]
+    "sides", [("RT", "LT"), ("F1", "F2"), ("TA", "T1"), ("LC", "RC"), ("E1", "E3")]
 )
 def test_different_anatomic_modifiers_bypass(tables: EditTables, sides: tuple[str, str]) -> None:
     found = findings(tables, claim(line(1, "27447", sides[0]), line(2, "29880", sides[1])), "ptp")
@@ -304,12 +302,12 @@ def test_type_2_add_on_passes_with_a_note(
     assert found.ref == f"AOC:CCCCC/{add_on}"
 
 
-def test_type_3_add_on_without_a_listed_primary_fails_noting_the_mac(
+def test_type_3_add_on_without_a_listed_primary_warns_noting_the_mac(
     tables: EditTables, add_ons: dict[str, tuple[str, str]]
 ) -> None:
     primary, add_on = add_ons["3"]
     (alone,) = findings(tables, claim(line(1, add_on)), "add_on")
-    assert alone.status == "fail" and "MAC may accept other primary codes" in alone.message
+    assert alone.status == "warning" and "MAC may accept other primary codes" in alone.message
     paired = on_line(findings(tables, claim(line(1, primary), line(2, add_on)), "add_on"), 2)
     assert paired[0].status == "pass"
 
@@ -337,7 +335,6 @@ def pfs_code(rows: list[dict[str, object]], **indicators: object) -> str:
         ("26", {"pctc_ind": 1}, {"pctc_ind": 0}),
         ("TC", {"pctc_ind": 1}, {"pctc_ind": 2}),
         ("50", {"bilat_surg": 1}, {"bilat_surg": 0}),
-        ("51", {"mult_proc": 2}, {"mult_proc": 0}),
         ("62", {"co_surg": 2}, {"co_surg": 0}),
         ("66", {"team_surg": 2}, {"team_surg": 0}),
         ("80", {"asst_surg": 2}, {"asst_surg": 1}),

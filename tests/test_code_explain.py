@@ -198,7 +198,7 @@ def test_mentions_really_mention_the_code(kb: KnowledgeBase) -> None:
 def test_text_card_reads_well(kb_settings: Settings) -> None:
     text = run(kb_settings, "G0439", "-d", "2024-08-01")
     assert text.startswith("G0439  hcpcs-level-2  [HCPCS:G0439]")
-    assert "MUE practitioner: 1 unit, MAI 2" in text
+    assert "MUE practitioner (release 2024-07): 1 unit, MAI 2" in text
 
 
 def test_icd_diff_between_releases(kb: KnowledgeBase, cms_dir: Path) -> None:
@@ -238,3 +238,89 @@ def test_bench_code_times_every_sample_code(kb_settings: Settings) -> None:
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["overall"]["lookups"] == len(report["by_code"]) == 17
+
+
+def hcpcs_terminated_but_priced(cms_dir: Path) -> tuple[str, date]:
+    """A Level II code the 2026 HCPCS file ends before 2026 that the 2025 fee schedule
+    still prices: its row belongs to a period when the code was in use."""
+    path = next((cms_dir / "hcpcs" / "2026-01").glob("HCPC*_ANWEB_*.txt"))
+    rvu = cms_dir / "pfs" / "2025-01" / "PPRRVU25_JAN.csv"
+    with rvu.open(encoding="cp1252", newline="") as handle:
+        priced = {row[0] for row in csv.reader(handle) if row and row[1] == ""}
+    with path.open(encoding="cp1252") as handle:
+        for line in handle:
+            ended = line[284:292].strip()
+            in_2025 = ended and "20250101" <= ended < "20260101"
+            if line[10] == "3" and in_2025 and line[:5] in priced:
+                return line[:5], date(int(ended[:4]), int(ended[4:6]), int(ended[6:]))
+    raise AssertionError("no code terminated in 2025 with a 2025 fee schedule row")
+
+
+def test_a_code_not_valid_shows_no_fee_schedule_row_as_applying(
+    kb_settings: Settings, cms_dir: Path
+) -> None:
+    code, ended = hcpcs_terminated_but_priced(cms_dir)
+    card = run(kb_settings, code, "--json")
+    assert card["valid"] is False and "terminated" in card["validity"]
+    assert card["pfs"], "the 2025 fee schedule row is still shown, marked"
+    for row in card["pfs"]:
+        assert row["applies"] is False and row["does_not_apply_because"] == card["validity"]
+    text = run(kb_settings, code)
+    assert f"fee schedule PFS:{code} (release 2025-01) does NOT apply: " in text
+    # on a date the code was in use the same row applies
+    in_use = run(kb_settings, code, "--date-of-service", str(ended), "--json")
+    assert in_use["valid"] is True and all(row["applies"] for row in in_use["pfs"])
+
+
+def test_cdt_code_is_vouched_for_by_the_fee_schedule_not_refused_by_hcpcs(
+    kb_settings: Settings, cms_dir: Path
+) -> None:
+    """The public HCPCS file leaves the ADA's D codes out: absence there is no verdict. The
+    fee schedule row (status R for D0120) says the code exists, and it applies."""
+    hcpcs = next((cms_dir / "hcpcs" / "2026-01").glob("HCPC*_ANWEB_*.txt"))
+    assert not any(line.startswith("D") for line in hcpcs.open(encoding="cp1252"))
+    status = pfs_row(cms_dir, "D0120")[3]
+    card = run(kb_settings, "D0120", "--json")
+    assert card["valid"] is True and card["release"] == "2025-01"
+    assert f"(status {status})" in card["validity"] and "CDT" in card["validity"]
+    assert card["pfs"][0]["applies"] is True
+    rvu = cms_dir / "pfs" / "2025-01" / "PPRRVU25_JAN.csv"
+    with rvu.open(encoding="cp1252", newline="") as handle:
+        priced = {row[0] for row in csv.reader(handle) if row}
+    # D9xxx: no ICD-10-CM category reads the same (those stop at D89)
+    unpriced = next(f"D{n}" for n in range(9000, 10000) if f"D{n}" not in priced)
+    unknown = run(kb_settings, unpriced, "--json")
+    assert unknown["valid"] is None and "CDT" in unknown["validity"]
+
+
+def test_card_names_the_period_of_every_table_and_warns_when_they_differ(
+    kb_settings: Settings,
+) -> None:
+    """2026 HCPCS, the 2025 fee schedule and the July 2024 NCCI quarter govern no date of
+    service in common: the card says so and names each release and its dates."""
+    card = run(kb_settings, "G0439", "--json")
+    periods = {p["source"]: p for p in card["periods"]}
+    assert periods["hcpcs"]["covers"] == "2026-01-01 onward"
+    assert periods["pfs"]["covers"] == "2025-01-01 onward"
+    assert periods["ncci-ptp-practitioner"]["covers"] == "2024-07-01 to 2024-09-30"
+    warning = card["mixed_periods"]
+    for named in (
+        "HCPCS Level II 2026-01 (2026-01-01 onward)",
+        "physician fee schedule 2025-01 (2025-01-01 onward)",
+        "NCCI add-on code edits 2024-07 (2024-07-01 to 2024-09-30)",
+    ):
+        assert named in warning
+    text = run(kb_settings, "G0439")
+    assert f"warning: {warning}" in text
+    assert "MUE practitioner (release 2024-07)" in text
+    assert "PTP practitioner (release 2024-07) as column 1" in text
+    assert "primary for add-on codes (NCCI release 2024-07)" in text
+    # one table, or tables of one period: nothing to warn about
+    assert run(kb_settings, "E11.9", "--json")["mixed_periods"] is None
+    in_quarter = run(kb_settings, "99213", "-d", "2024-08-01", "--json")
+    assert in_quarter["mixed_periods"] is None
+    assert all(p["effective"] <= "2024-08-01" for p in in_quarter["periods"])
+    # a date no loaded HCPCS release governs: the record read says which period it is from
+    dated = run(kb_settings, "G0439", "-d", "2025-06-01", "--json")
+    assert "not all of which govern 2025-06-01" in dated["mixed_periods"]
+    assert "HCPCS Level II 2026-01" in dated["mixed_periods"]

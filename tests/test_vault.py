@@ -9,14 +9,15 @@ import gzip
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from medref import refs
+from medref import __version__, refs
 from medref.errors import SourceFormatError
-from medref.sources.vault import SOURCES, VaultSource, content_release
+from medref.sources.vault import SOURCES, VaultSource
 from medref.vault import (
     INDEX,
     VaultPage,
@@ -264,7 +265,7 @@ def test_the_vault_source_yields_one_record_per_page(pages: list[VaultPage]) -> 
     [source] = SOURCES
     assert source.name == "vault" and source.downloads() == []
     [release] = source.discover(VAULT_DIR)
-    assert re.fullmatch(r"v[0-9a-f]{8}", release.release)
+    assert release.release == f"medref-{__version__}"
     records = list(source.parse(release))
     assert [r.ref for r in records] == [f"WIKI:{page.slug}" for page in pages]
     by_ref = {record.ref: record for record in records}
@@ -275,16 +276,20 @@ def test_the_vault_source_yields_one_record_per_page(pages: list[VaultPage]) -> 
     json.dumps([record.data for record in records])
 
 
-def test_the_release_follows_content_and_a_missing_vault_has_none(tmp_path: Path) -> None:
+def test_the_fingerprint_follows_content_and_a_missing_vault_has_none(tmp_path: Path) -> None:
+    """The release is a name people read (the newest page's date); the fingerprint, which
+    decides whether a build parses the vault again, follows every byte of every page."""
     write = _page_writer(tmp_path / "vault")
     write("index", "[[a]]")
     write("a", "[[index]]")
     source = VaultSource()
     [first] = source.discover(tmp_path / "vault")
-    assert first.release == content_release(first.files)
+    newest = max(path.stat().st_mtime for path in first.files)
+    assert first.release == datetime.fromtimestamp(newest, UTC).date().isoformat()
+    before = first.fingerprint(source.parser_version)
     write("a", "[[index]] and more")
     [second] = source.discover(tmp_path / "vault")
-    assert second.release != first.release
+    assert second.fingerprint(source.parser_version) != before
     assert source.discover(tmp_path / "elsewhere") == []
 
 

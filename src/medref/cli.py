@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "code",
     "em",
     "check",
+    "price",
     "bench",
     "serve",
     "mcp",

@@ -1,12 +1,12 @@
 """Fetch the official source files into the download cache, laid out like a mirror
 (`<folder>/<release>/<files>`), with a manifest per source release: URL, release, date,
-SHA-256 and file list. A re-run whose manifest matches the files on disk fetches nothing.
+SHA-256 and file list. A re-run whose manifest matches the files on disk fetches nothing,
+and every build checks the files against their manifest (`sources.manifest`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import shutil
 import zipfile
@@ -19,8 +19,7 @@ from tqdm import tqdm
 
 from medref.errors import DownloadError
 from medref.sources.base import DownloadSpec, Source
-
-MANIFEST = "manifest.json"
+from medref.sources.manifest import MANIFEST, sha256
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +29,6 @@ class DownloadResult:
     folder: Path
     fetched: bool
     files: list[str]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _manifest_ok(folder: Path, spec: DownloadSpec) -> bool:

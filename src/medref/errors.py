@@ -5,9 +5,11 @@ user messages at one boundary.
     ├── SettingsError          bad configuration
     ├── SourceError            a source could not be read
     │   ├── SourceMissingError     expected files are absent
-    │   └── SourceFormatError      a file is malformed (names file, line, what to do)
+    │   ├── SourceFormatError      a file is malformed (names file, line, what to do)
+    │   └── SourceChangeError      a source shrank or vanished against the build in force
     ├── DownloadError          a download failed or did not match its manifest
     ├── KnowledgeBaseError     no knowledge base, or it is unreadable
+    │   └── BuildLockedError       another build is running on the same home
     └── InputError             bad user input (a query, a code, a claim file)
         ├── InputTooLargeError     over a size limit (the API answers 413)
         └── NotFoundError          no such reference, page or route (the API answers 404)
@@ -54,12 +56,21 @@ class SourceFormatError(SourceError):
         super().__init__(f"{where}: {problem}. What to do: {hint}.")
 
 
+class SourceChangeError(SourceError):
+    """Sources that would shrink or drop the knowledge base in force; the build stops unless
+    the user accepts the changes (`medref build --accept-changes`)."""
+
+
 class DownloadError(MedrefError):
     pass
 
 
 class KnowledgeBaseError(MedrefError):
     pass
+
+
+class BuildLockedError(KnowledgeBaseError):
+    """Another build holds the home's build lock."""
 
 
 class InputError(MedrefError):

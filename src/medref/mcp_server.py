@@ -69,7 +69,7 @@ def create_server(
         `date_of_service` (YYYY-MM-DD) picks the releases in force on that date."""
         hits = _call(
             lambda: search_service.search(
-                res,
+                res.pinned(),
                 query,
                 max(1, min(k, 25)),
                 sources,
@@ -84,7 +84,7 @@ def create_server(
         """Answer a Medicare billing question from the loaded sources, with citations that
         quote the source text exactly. `answerable` is false when the sources do not answer
         it; `closest` then lists the nearest sources."""
-        return _call(lambda: search_service.ask(res, question, max(1, min(k, 25))))
+        return _call(lambda: search_service.ask(res.pinned(), question, max(1, min(k, 25))))
 
     @server.tool()
     def code_lookup(code: str, date_of_service: str | None = None) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def create_server(
         place of service. Gives validity on the date of service, the official record, fee
         schedule indicators, MUE limits, NCCI PTP and add-on edits, and texts citing it.
         A modifier may follow the code: 99213-25."""
-        return _call(lambda: code_service.code_card(res, code, _date(date_of_service)))
+        return _call(lambda: code_service.code_card(res.pinned(), code, _date(date_of_service)))
 
     @server.tool()
     def claim_check(
@@ -102,9 +102,11 @@ def create_server(
         ICD-10-CM and place-of-service tables for each line's date of service. `claims` is a
         list of {claim_id, setting?, diagnoses: [ICD-10-CM], lines: [{line, date_of_service,
         code, modifiers: [..], units, place_of_service, diagnosis_pointers?}]}. Returns
-        findings (pass, fail, bypassed, no_data, error with a reference) and a summary naming
+        findings (pass, fail, bypassed, warning, no_data, error with a reference) and a summary naming
         the data releases used."""
-        return _call(lambda: claim_service.check_claim_list(res, claims, setting, only_problems))
+        return _call(
+            lambda: claim_service.check_claim_list(res.pinned(), claims, setting, only_problems)
+        )
 
     @server.tool()
     def em_level(

@@ -21,6 +21,8 @@ PREFIXES = (
     "MUE",
     "AOC",
     "PFS",
+    "GPCI",
+    "LOCALITY",
     "POS",
     "WIKI",
 )

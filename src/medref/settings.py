@@ -5,10 +5,14 @@ explicitly. Nothing else in medref reads `os.environ`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as PydanticSettingsError
+
+from medref.errors import SettingsError
 
 PACKAGED_VAULT = Path(__file__).resolve().parent / "vault_pages"
 """The knowledge vault ships inside the package, so an installed wheel has it."""
@@ -36,8 +40,10 @@ class Settings(BaseSettings):
     """Compute dense vectors at build time (packaged MiniLM int8 ONNX; no download)."""
     embed_batch: int = 64
     """Texts embedded per batch at build time."""
-    keep_builds: int = 2
-    """Builds kept on disk, the current one included (older ones are deleted)."""
+    keep_builds: Annotated[int, Field(ge=1)] = 2
+    """Builds kept on disk, the current one included (older ones go once no server reads them)."""
+    max_record_drop: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
+    """Share of a release's records that may vanish before a build stops (see --accept-changes)."""
     cpt_descriptors: Path | None = None
     """A licensed CPT descriptor file (code<TAB>descriptor) to show descriptors from."""
     llm_base_url: str | None = None
@@ -49,11 +55,15 @@ class Settings(BaseSettings):
     llm_timeout: float = 60.0
     """Seconds to wait for the LLM endpoint."""
     api_keys: list[str] = Field(default_factory=list)
-    """When non-empty, the REST API requires one of these in the `X-API-Key` header."""
+    """When non-empty, the REST API requires one of these in `X-API-Key`; a blank key is an error."""
     host: str = "127.0.0.1"
     """Address `medref serve` listens on."""
     port: int = 8000
     """Port `medref serve` listens on."""
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    """Worker processes of `medref serve` (one per core; each loads its own indexes)."""
+    follow_seconds: Annotated[float, Field(ge=0)] = 2.0
+    """How often a server looks for a new build to move to without a restart (0: on SIGHUP only)."""
     max_upload_bytes: int = 20_000_000
     """Largest request body the REST API accepts (claim uploads)."""
     max_query_chars: int = 2_000
@@ -64,6 +74,17 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """`MEDREF_SOURCES=` (empty) means unset, as in a Makefile default."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_keys", mode="after")
+    @classmethod
+    def _no_blank_key(cls, keys: list[str]) -> list[str]:
+        """A blank key would let a request without a key through: refuse it at start."""
+        if any(not key.strip() for key in keys):
+            raise ValueError(
+                "an API key is empty or blank; every key must be a non-blank string, and "
+                "an empty list ([]) turns keys off"
+            )
+        return keys
 
     @field_validator("home", "sources", "vault", "cpt_descriptors", mode="after")
     @classmethod
@@ -87,6 +108,24 @@ class Settings(BaseSettings):
     def source_root(self) -> Path:
         """Where sources are read from: the mirror when set, else the download cache."""
         return self.sources if self.sources is not None else self.downloads
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, a bad value reported as a `SettingsError` naming the
+    variable instead of a traceback."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"MEDREF_{'_'.join(str(part) for part in error['loc'][:1]).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise SettingsError(f"bad setting: {problems}") from None
+    except PydanticSettingsError as exc:
+        raise SettingsError(
+            f"bad setting: {exc} (list settings such as MEDREF_API_KEYS take JSON, "
+            'e.g. \'["key-one", "key-two"]\')'
+        ) from None
 
 
 def settings_table() -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -195,7 +196,9 @@ class CodeTable:
     """Is a code in the loaded tables? Answers are cached per knowledge base."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        self._kb = kb
+        # a weak reference: the cache is keyed weakly by `kb`, so a strong one would keep
+        # every knowledge base a server ever opened alive (and its build undeletable)
+        self._kb = weakref.proxy(kb)
         self._known: dict[str, bool] = {}
         self._lock = threading.Lock()
 

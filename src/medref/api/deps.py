@@ -41,8 +41,9 @@ class Bulkhead:
 
 
 def resources(request: Request) -> Resources:
-    found: Resources = request.app.state.resources
-    return found
+    """The process's resources pinned to the build in use now: one request, one build."""
+    shared: Resources = request.app.state.resources
+    return shared.pinned()
 
 
 def bulkhead(request: Request) -> Bulkhead:

@@ -4,11 +4,14 @@
 
 FastAPI's own handlers (404/405 from routing, 422 from validation) are replaced, library
 errors are translated here at one boundary, and unexpected errors become a bare 500 whose
-message says nothing about the request (it may hold claim data).
+message says nothing about the request (it may hold claim data). Every status is in the
+OpenAPI schema (`ERROR_RESPONSES`), and an error never costs the client its keep-alive
+connection (`UnexpectedErrorGuard`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +19,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from medref.errors import (
     InputError,
@@ -36,6 +41,39 @@ HTTP_TYPES = {
     500: "internal_error",
     503: "unavailable",
 }
+
+log = logging.getLogger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    status: int = Field(description="The HTTP status, repeated.")
+    type: str = Field(description="A stable name: bad_request, input_error, not_found, ...")
+    message: str = Field(description="What went wrong and what to do; never claim data.")
+
+
+class ErrorBody(BaseModel):
+    """The one JSON error shape."""
+
+    error: ErrorDetail
+
+
+ERROR_WHEN = {
+    400: "Bad input: an empty or malformed query, an unknown code, source or release, a bad "
+    "claim file header.",
+    401: "API keys are configured (MEDREF_API_KEYS) and X-API-Key is missing or unknown.",
+    404: "No such record, vault page or path.",
+    413: "The body (MEDREF_MAX_UPLOAD_BYTES), a query (MEDREF_MAX_QUERY_CHARS) or the claim "
+    "lines of one request are over their limit.",
+    422: "A parameter or body field does not match this schema, or the body is not JSON.",
+    500: "An unexpected error; the server log has the details.",
+    503: "No knowledge base is built yet, or it cannot be read.",
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": when} for status, when in ERROR_WHEN.items()
+}
+"""Every error status of every API route, in the one shape, for the OpenAPI schema."""
+
+UNEXPECTED = "internal error; the server log has the details"
 
 ROUTING_MESSAGES = {
     404: "nothing at {where}; the API is described at /openapi.json",
@@ -106,4 +144,35 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected_error(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(500, "internal error; the server log has the details")
+        return error_response(500, UNEXPECTED)
+
+
+class UnexpectedErrorGuard:
+    """Turns an unexpected exception into the bare 500 right where it happens, logged with
+    its traceback. Starlette's outermost handler would send the same 500 and then re-raise,
+    and uvicorn answers a re-raised error by closing the connection: a keep-alive client
+    would lose it. Pure ASGI, innermost of the middleware."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except HTTPException:
+            raise
+        except Exception:
+            if started:  # half a response went out: only closing the connection is honest
+                raise
+            log.exception("unexpected error in %s %s", scope["method"], scope["path"])
+            await error_response(500, UNEXPECTED)(scope, receive, send)

@@ -21,7 +21,7 @@ class ApiKeyGuard:
 
     def __init__(self, app: ASGIApp, keys: Sequence[str]) -> None:
         self.app = app
-        self.keys = [key.encode() for key in keys if key]
+        self.keys = [key.encode() for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.keys or not self._guarded(scope["path"]):

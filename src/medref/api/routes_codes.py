@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from medref.api.deps import DateOfService, Heavy, Res
+from medref.api.errors import ERROR_RESPONSES
 from medref.em import ELEMENT_SCALES, FAMILY_CHOICES
 from medref.services import codes as code_service
 from medref.services import visits as visit_service
 
-router = APIRouter(prefix="/api", tags=["codes"])
+router = APIRouter(prefix="/api", tags=["codes"], responses=ERROR_RESPONSES)
 
 
 @router.get("/code/{code}")

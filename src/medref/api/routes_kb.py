@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from medref.api.deps import DateOfService, Res
+from medref.api.errors import ERROR_RESPONSES
 from medref.services import knowledge as kb_service
 
-router = APIRouter(prefix="/api", tags=["knowledge base"])
+router = APIRouter(prefix="/api", tags=["knowledge base"], responses=ERROR_RESPONSES)
 
 
 @router.get("/health")
@@ -35,7 +36,10 @@ def record(
             description="Canonical reference, e.g. IOM:100-04/12/30.6.1",
         ),
     ],
-    release: Annotated[str | None, Query(max_length=40)] = None,
+    release: Annotated[
+        str | None,
+        Query(max_length=40, description="This release (see /api/sources); else a 400."),
+    ] = None,
     date_of_service: DateOfService = None,
 ) -> dict[str, Any]:
     """One record with its full text: what citations quote and the web app highlights."""

@@ -11,11 +11,11 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from medref.api.deps import DateOfService, Heavy, Res
-from medref.api.errors import error_body, library_status, snake_case
+from medref.api.errors import ERROR_RESPONSES, error_body, library_status, snake_case
 from medref.errors import MedrefError
 from medref.services import search as search_service
 
-router = APIRouter(prefix="/api", tags=["search and ask"])
+router = APIRouter(prefix="/api", tags=["search and ask"], responses=ERROR_RESPONSES)
 
 K = Annotated[int, Query(ge=1, le=50, description="How many results.")]
 
@@ -32,7 +32,10 @@ def search(
     q: Annotated[str, Query(description="A question, a code or a reference.")],
     k: K = 10,
     source: Annotated[list[str] | None, Query(description="Only these sources.")] = None,
-    release: Annotated[str | None, Query(max_length=40)] = None,
+    release: Annotated[
+        str | None,
+        Query(max_length=40, description="Only this release (see /api/sources); else a 400."),
+    ] = None,
     date_of_service: DateOfService = None,
 ) -> list[dict[str, Any]]:
     """Hybrid search (exact routes, BM25, dense vectors): hits with canonical references."""

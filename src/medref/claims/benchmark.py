@@ -128,6 +128,7 @@ def preload(tables: EditTables, batch: Batch) -> float:
     ]
     for table in needed:
         table.on(day) or table.newest()
+    tables.level_2_labs()
     return time.perf_counter() - started
 
 

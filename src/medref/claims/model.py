@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Literal
 
-Status = Literal["pass", "fail", "bypassed", "no_data", "error"]
-STATUSES: tuple[Status, ...] = ("pass", "fail", "bypassed", "no_data", "error")
-PROBLEM_STATUSES: frozenset[str] = frozenset({"fail", "error"})
-"""What `--only-problems` keeps: a line that would be denied, or input that cannot be read."""
+Status = Literal["pass", "fail", "bypassed", "warning", "no_data", "error"]
+STATUSES: tuple[Status, ...] = ("pass", "fail", "bypassed", "warning", "no_data", "error")
+"""`warning`: the tables are loaded and say the outcome is the contractor's call, or needs a
+document a claim cannot carry (a type 3 add-on without a listed primary, global days YYY,
+an assistant beside co-surgeons); a person looks before the claim goes out. `no_data`: no
+loaded release decides."""
+PROBLEM_STATUSES: frozenset[str] = frozenset({"fail", "warning", "error"})
+"""What `--only-problems` keeps: a line that would be denied, one a person must look at,
+or input that cannot be read."""
 
 Setting = Literal["practitioner", "outpatient", "dme"]
 SETTINGS: tuple[Setting, ...] = ("practitioner", "outpatient", "dme")
@@ -46,6 +52,8 @@ class ClaimLine:
     """Two-digit POS code; empty on institutional (outpatient hospital) claims."""
     diagnosis_pointers: tuple[int, ...] = ()
     """1-based positions in the claim's diagnoses."""
+    rendering_npi: str = ""
+    """The rendering provider's NPI; empty when not given (the claim's one provider)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +73,13 @@ class Claim:
     lines: list[ClaimLine]
     problems: list[InputProblem] = field(default_factory=list)
     """Input errors; a claim with any is reported as errors and not checked."""
+    patient_id: str = ""
+    """Who the claim is for; empty when not given (the claim is checked on its own)."""
+    history: bool = False
+    """An earlier claim read for context (`--history`): its lines count for the checks
+    across claims, and it gets no findings."""
+    order: int = 0
+    """Position in its file, to tell which of two duplicate lines came later."""
     _days: dict[date, list[ClaimLine]] | None = field(default=None, repr=False, compare=False)
 
     def by_date(self) -> dict[date, list[ClaimLine]]:
@@ -95,9 +110,12 @@ class Finding:
     for input errors, which no CMS rule decides."""
     vintage: str
     """The data release that decided it, e.g. `NCCI PTP practitioner 2024-07`."""
+    allowed_amount: Decimal | None = None
+    """The line's expected Medicare allowed amount, when the check was given a locality: on
+    every finding of a priced line, so a failure shows the dollars at risk."""
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "claim_id": self.claim_id,
             "line": self.line,
             "rule": self.rule,
@@ -106,3 +124,6 @@ class Finding:
             "message": self.message,
             "vintage": self.vintage,
         }
+        if self.allowed_amount is not None:
+            found["allowed_amount"] = str(self.allowed_amount)
+        return found

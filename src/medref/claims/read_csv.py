@@ -24,6 +24,8 @@ from medref.claims.values import (
     to_diagnoses,
     to_line_number,
     to_modifiers,
+    to_npi,
+    to_patient,
     to_place,
     to_setting,
     to_units,
@@ -41,7 +43,9 @@ CSV_COLUMNS = (
     "place_of_service",
     "diagnoses",
 )
-CSV_OPTIONAL = ("setting",)
+CSV_OPTIONAL = ("setting", "patient_id", "rendering_npi")
+"""`patient_id` (the same on every row of a claim) puts the claim's lines beside the other
+claims of the patient; `rendering_npi` (per row) tells providers apart."""
 
 
 class Column(Protocol):
@@ -127,6 +131,8 @@ def read_csv(
         "place_of_service": CachedColumn(to_place),
         "diagnoses": RunColumn(to_diagnoses),
         "setting": CachedColumn(to_setting),
+        "patient_id": RunColumn(to_patient),
+        "rendering_npi": CachedColumn(to_npi),
     }
     assembler = ClaimAssembler(setting)
     first_row = 2
@@ -154,7 +160,7 @@ def check_header(header: list[str], name: str) -> list[str]:
             parts.append(f"repeated columns {', '.join(repeated)}")
         raise InputError(
             f"{name}: the header has {'; '.join(parts)}. What to do: the first row must name "
-            f"the columns {', '.join(CSV_COLUMNS)} (and optionally setting); see docs/claims.md"
+            f"the columns {', '.join(CSV_COLUMNS)} (and optionally {', '.join(CSV_OPTIONAL)}); see docs/claims.md"
         )
     return header
 
@@ -202,12 +208,16 @@ class ClaimAssembler:
         self.settings: set[Setting] = set()
         self.last_codes: tuple[str, ...] | None = None
         self.last_pointers: tuple[int, ...] = ()
+        self.patients: set[str] = set()
+        self.claims = 0
 
     def add(
         self, columns: dict[str, list[Any]], problems: dict[int, list[str]], first_row: int
     ) -> Iterator[Claim]:
         current = self.current
         settings: Iterable[Setting | None] = columns.get("setting") or repeat(None)
+        patients: Iterable[str] = columns.get("patient_id") or repeat("")
+        npis: Iterable[str] = columns.get("rendering_npi") or repeat("")
         rows = zip(
             columns["claim_id"],
             columns["line"],
@@ -218,14 +228,15 @@ class ClaimAssembler:
             columns["place_of_service"],
             columns["diagnoses"],
             settings,
-            strict=False,  # `settings` repeats None forever when the file has no such column
+            patients,
+            npis,
+            strict=False,  # optional columns repeat a default forever when the file lacks them
         )
         current_id = None if current is None else current.claim_id
         lines: list[ClaimLine] = [] if current is None else current.lines
         last_codes, pointers = self.last_codes, self.last_pointers
-        for at, (claim_id, number, day, code, modifiers, units, place, codes, setting) in enumerate(
-            rows
-        ):
+        for at, row in enumerate(rows):
+            claim_id, number, day, code, modifiers, units, place, codes, setting, patient, npi = row
             if current is None or claim_id != current_id:
                 if current is not None:
                     yield self.close(current)
@@ -236,9 +247,11 @@ class ClaimAssembler:
                 continue
             if codes is not last_codes:  # rows of a claim share one converted tuple
                 pointers, last_codes = self.pointers(codes), codes
-            lines.append(ClaimLine(number, day, code, modifiers, units, place, pointers))
+            lines.append(ClaimLine(number, day, code, modifiers, units, place, pointers, npi))
             if setting is not None:
                 self.settings.add(setting)
+            if patient:
+                self.patients.add(patient)
         self.current, self.last_codes, self.last_pointers = current, last_codes, pointers
 
     def finish(self) -> Claim | None:
@@ -263,7 +276,9 @@ class ClaimAssembler:
         self.seen.add(claim_id)
         self.diagnoses = {}
         self.settings = set()
-        return Claim(claim_id, self.default_setting, (), [], problems)
+        self.patients = set()
+        self.claims += 1
+        return Claim(claim_id, self.default_setting, (), [], problems, order=self.claims)
 
     def pointers(self, codes: tuple[str, ...]) -> tuple[int, ...]:
         """Positions of a row's diagnoses in the claim's merged list, adding new ones."""
@@ -300,6 +315,16 @@ class ClaimAssembler:
             )
         elif self.settings:
             claim.setting = next(iter(self.settings))
+        if len(self.patients) > 1:
+            problems.append(
+                InputProblem(
+                    None,
+                    f"rows give the patient_ids {', '.join(sorted(self.patients))}: one claim is "
+                    "for one patient",
+                )
+            )
+        elif self.patients:
+            claim.patient_id = next(iter(self.patients))
         numbers = [line.line for line in claim.lines]
         if len(set(numbers)) != len(numbers):
             repeated = sorted({n for n in numbers if numbers.count(n) > 1})

@@ -16,13 +16,15 @@ from medref.claims.values import (
     to_date,
     to_line_number,
     to_modifiers,
+    to_npi,
+    to_patient,
     to_place,
     to_setting,
     to_units,
 )
 from medref.errors import InputError
 
-CLAIM_KEYS = frozenset({"claim_id", "setting", "diagnoses", "lines"})
+CLAIM_KEYS = frozenset({"claim_id", "setting", "diagnoses", "lines", "patient_id"})
 LINE_KEYS = frozenset(
     {
         "line",
@@ -32,6 +34,7 @@ LINE_KEYS = frozenset(
         "units",
         "place_of_service",
         "diagnosis_pointers",
+        "rendering_npi",
     }
 )
 
@@ -51,6 +54,7 @@ def read_json(
     seen: set[str] = set()
     for position, item in enumerate(document, start=1):
         claim = json_claim(item, position, setting)
+        claim.order = position
         if claim.claim_id in seen:
             claim.problems.append(InputProblem(None, f"claim {claim.claim_id!r} is listed twice"))
         seen.add(claim.claim_id)
@@ -101,7 +105,21 @@ def json_claim(item: object, position: int, default_setting: Setting) -> Claim:
         line = json_line(raw, at, len(diagnoses), problems)
         if line is not None:
             lines.append(line)
-    return Claim(claim_id, setting, diagnoses, lines, problems)
+    numbers = [line.line for line in lines]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    if repeated:
+        problems.append(
+            InputProblem(
+                repeated[0],
+                f"line numbers {', '.join(map(str, repeated))} appear more than once in the "
+                "claim; number the lines 1, 2, 3, ...",
+            )
+        )
+    patient = to_patient(str(item.get("patient_id") or ""))
+    if isinstance(patient, Invalid):
+        problems.append(InputProblem(None, patient.problem))
+        patient = ""
+    return Claim(claim_id, setting, diagnoses, lines, problems, patient_id=patient)
 
 
 def json_diagnoses(value: object) -> tuple[str, ...] | Invalid:
@@ -141,6 +159,7 @@ def json_line(
             else to_modifiers(str(modifiers_raw))
         ),
         "diagnosis_pointers": json_pointers(raw.get("diagnosis_pointers", []), diagnoses),
+        "rendering_npi": to_npi(str(raw.get("rendering_npi", "") or "")),
     }
     if not missing:
         errors += [value.problem for value in values.values() if isinstance(value, Invalid)]

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from medref.claims.model import Setting
 from medref.claims.tables import (
     INDICATORS,
+    LAB_CODES,
     PFS_FIELDS,
     AddOn,
     CodeDates,
@@ -161,6 +162,10 @@ class SqlLoaders:
 
     def icd(self, info: ReleaseInfo) -> IcdCodes:
         return SqlIcd(self.conn, info)
+
+    def labs(self, info: ReleaseInfo) -> frozenset[str]:
+        rows = self.conn.execute(LAB_CODES, (info.source, info.release)).fetchall()
+        return frozenset(code for (code,) in rows)
 
     def pos(self, info: ReleaseInfo) -> Lookup[str, PlaceOfService]:
         return SqlRecords(

@@ -272,11 +272,22 @@ class EditTables:
     modifiers: Versioned[Lookup[str, CodeDates]]
     icd: Versioned[IcdCodes]
     pos: Versioned[Lookup[str, PlaceOfService]]
+    labs: Versioned[frozenset[str]]
+    """Level II codes whose HCPCS type of service is diagnostic laboratory (modifier 91)."""
 
     def all(self) -> list[Versioned[Any]]:
         tables: list[Versioned[Any]] = [*self.ptp.values(), *self.mue.values()]
         tables += [self.aoc, self.pfs, self.hcpcs, self.modifiers, self.icd, self.pos]
         return tables
+
+    def level_2_labs(self) -> frozenset[str]:
+        """From the newest HCPCS release: a code's kind of service does not change with the
+        quarter the way its validity does."""
+        found: frozenset[str] | None = self.labs.memo.get("newest")
+        if found is None:
+            loaded = self.labs.newest()
+            found = self.labs.memo["newest"] = frozenset() if loaded is None else loaded.data
+        return found
 
     def vintages(self) -> list[str]:
         return [vintage for table in self.all() for vintage in table.vintages()]
@@ -305,6 +316,7 @@ class Loaders(Protocol):
     def code_dates(self, info: ReleaseInfo) -> Lookup[str, CodeDates]: ...
     def icd(self, info: ReleaseInfo) -> IcdCodes: ...
     def pos(self, info: ReleaseInfo) -> Lookup[str, PlaceOfService]: ...
+    def labs(self, info: ReleaseInfo) -> frozenset[str]: ...
 
 
 def edit_tables(kb: KnowledgeBase, loaders: Loaders | None = None) -> EditTables:
@@ -331,6 +343,7 @@ def edit_tables(kb: KnowledgeBase, loaders: Loaders | None = None) -> EditTables
         modifiers=Versioned("HCPCS modifiers", kb.releases("hcpcs-modifiers"), read.code_dates),
         icd=Versioned("ICD-10-CM", kb.releases("icd10cm"), read.icd),
         pos=Versioned("POS", kb.releases("pos"), read.pos),
+        labs=Versioned("HCPCS laboratory codes", kb.releases("hcpcs"), read.labs),
     )
 
 
@@ -367,6 +380,13 @@ def pfs_indicators(values: Sequence[object]) -> PfsIndicators:
     status, global_days, *numbers = values
     pctc, mult, bilat, asst, co, team = (int(str(n)) for n in numbers)
     return PfsIndicators(str(status), str(global_days), pctc, mult, bilat, asst, co, team)
+
+
+LAB_CODES = (
+    "SELECT code FROM records WHERE source = ? AND release = ? AND kind = 'code' AND "
+    "EXISTS (SELECT 1 FROM json_each(json_extract(data, '$.tos')) WHERE value = '5')"
+)
+"""HCPCS type of service 5: diagnostic laboratory."""
 
 
 class MemoryLoaders:
@@ -448,6 +468,10 @@ class MemoryLoaders:
             info, "code, json_extract(data, '$.name'), json_extract(data, '$.assigned')"
         )
         return {code: PlaceOfService(name, bool(assigned)) for code, name, assigned in rows}
+
+    def labs(self, info: ReleaseInfo) -> frozenset[str]:
+        rows = self.conn.execute(LAB_CODES, (info.source, info.release)).fetchall()
+        return frozenset(code for (code,) in rows)
 
     def _records(self, info: ReleaseInfo, columns: str) -> list[tuple[Any, ...]]:
         return self.conn.execute(

@@ -11,6 +11,9 @@ from medref.claims.model import MAX_DIAGNOSES, MAX_MODIFIERS, SETTINGS, Setting
 from medref.codes.icd10 import dotted
 from medref.records import parse_date
 
+MAX_ID = 80
+"""Longest claim or patient id (the 837's CLM01 holds 38; room for local ids)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Invalid:
@@ -41,6 +44,36 @@ def to_line_number(text: str) -> int | Invalid:
     if not value.isdigit() or int(value) < 1:
         return Invalid(f"line {text!r} must be a whole number of 1 or more")
     return int(value)
+
+
+def to_npi(text: str) -> str | Invalid:
+    """A rendering provider's National Provider Identifier: 10 digits whose last is the Luhn
+    check digit over the prefix 80840 and the first nine (45 CFR 162.406); empty = not given."""
+    value = text.strip()
+    if not value:
+        return ""
+    if len(value) != 10 or not value.isascii() or not value.isdigit():
+        return Invalid(f"rendering NPI {text!r} must be 10 digits")
+    if not luhn_valid("80840" + value):
+        return Invalid(f"rendering NPI {value} fails its check digit: check the number")
+    return value
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for at, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if at % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def to_patient(text: str) -> str | Invalid:
+    value = text.strip()
+    if len(value) > MAX_ID:
+        return Invalid(f"patient_id of {len(value):,} characters: the limit is {MAX_ID}")
+    return value
 
 
 def to_code(text: str) -> str | Invalid:

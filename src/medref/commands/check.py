@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,17 +34,40 @@ if TYPE_CHECKING:
     help="Setting of claims that do not name theirs (CSV `setting` column, JSON field): "
     "practitioner, outpatient hospital, or dme (DME supplier).",
 )
-@click.option("--only-problems", is_flag=True, help="Show only failures and input errors.")
+@click.option(
+    "--only-problems", is_flag=True, help="Show only failures, warnings and input errors."
+)
+@click.option(
+    "--locality",
+    default=None,
+    help="Price every practitioner line in this Medicare payment locality (01112-05, CA-05, "
+    "'manhattan'): allowed_amount on its findings, dollars at risk in the summary.",
+)
+@click.option(
+    "--history",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A claim file of earlier claims (same format): with patient_id, their lines count "
+    "for global periods, MUE day totals, PTP pairs and duplicates; they get no findings.",
+)
 @json_option
 def command(
-    claims_file: Path, fmt: Format | None, setting: str, only_problems: bool, as_json: bool
+    claims_file: Path,
+    fmt: Format | None,
+    setting: str,
+    only_problems: bool,
+    locality: str | None,
+    history: Path | None,
+    as_json: bool,
 ) -> None:
     """Check a claim file (CSV or JSON) against NCCI PTP, MUE and add-on edits, PFS modifier
     and global surgery indicators, HCPCS and ICD-10-CM validity and place of service.
 
-    Findings stream as they are made: pass, fail, bypassed, no_data (no loaded release
-    covers the date of service) or error (input to fix), each with the canonical reference
-    of the table row or manual section behind it. The input schema is in docs/claims.md.
+    Findings stream as they are made: pass, fail, bypassed, warning (the contractor's call),
+    no_data (no loaded release decides) or error (input to fix), each with the canonical
+    reference of the table row or manual section behind it. With patient_id (and
+    rendering_npi) columns, claims of one patient are checked together. The input schema is
+    in docs/claims.md.
 
     Example: medref check examples/claims.csv --only-problems
     """
@@ -53,7 +77,9 @@ def command(
     chosen = to_setting(setting)
     if isinstance(chosen, Invalid):
         raise click.BadParameter(chosen.problem, param_hint="--setting")
-    findings = check_file(resources(), claims_file, fmt, chosen, only_problems)
+    findings = check_file(
+        resources(), claims_file, fmt, chosen, only_problems, locality=locality, history=history
+    )
     out = sys.stdout
     if as_json:
         for finding in findings:
@@ -84,9 +110,10 @@ def claim_block(findings: list[Finding]) -> str:
     for finding in sorted(findings, key=lambda f: -1 if f.line is None else f.line):
         where = "claim" if finding.line is None else f"line {finding.line}"
         status = finding.status.upper() if finding.status in PROBLEM_STATUSES else finding.status
+        amount = "" if finding.allowed_amount is None else f" [${finding.allowed_amount:,}]"
         lines.append(
             f"  {where:<8} {status:<8} {finding.rule:<16} {finding.ref or '-':<24} "
-            f"{finding.message}"
+            f"{finding.message}{amount if finding.rule != 'price' else ''}"
         )
     return "\n".join(lines) + "\n\n"
 
@@ -99,6 +126,18 @@ def summary_text(summary: dict[str, Any], only_problems: bool) -> str:
     lines = [f"{summary['claims']:,} claims, {summary['lines']:,} lines: {counts}"]
     if only_problems:
         lines.append("(--only-problems: pass findings were not computed)")
+    money = summary.get("allowed_amounts")
+    if money:
+        lines.append(
+            f"Allowed: ${Decimal(money['allowed']):,.2f}; on lines with a failure (at risk): "
+            f"${Decimal(money['at_risk_on_failing_lines']):,.2f}"
+        )
+    across = summary.get("across_claims") or {}
+    if across.get("claims_checked_with_their_patient") or across.get("history_claims_read"):
+        lines.append(
+            f"Across claims: {across['claims_checked_with_their_patient']:,} claims checked with "
+            f"their patient's other claims; {across['history_claims_read']:,} history claims read"
+        )
     lines.append("Data used:")
     lines += [f"  {vintage}" for vintage in summary["vintages_used"]] or ["  (none)"]
     lines.append("Not checked:")

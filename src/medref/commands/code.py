@@ -80,6 +80,8 @@ def render_card(card: dict[str, Any]) -> list[str]:
         )
     when = f" on {card['date_of_service']}" if card["date_of_service"] else ""
     lines.append(f"{verdict}{when}: {card['validity']}")
+    if card["mixed_periods"]:
+        lines.append(f"warning: {card['mixed_periods']}")
     if card["descriptor"]:
         lines.append(f"descriptor (licensed file): {card['descriptor']}")
     if card["record"]:
@@ -98,8 +100,9 @@ def render_card(card: dict[str, Any]) -> list[str]:
         for o in card["other_readings"]
     ]
     lines += [f"note: {gap}" for gap in card["gaps"]]
-    if card["releases"]:
-        lines.append(f"releases: {', '.join(card['releases'])}")
+    if card["periods"]:
+        read = "; ".join(f"{p['table']} {p['release']} ({p['covers']})" for p in card["periods"])
+        lines.append(f"tables read: {read}")
     return lines
 
 
@@ -129,7 +132,8 @@ def _modifier_lines(card: dict[str, Any]) -> list[str]:
 def _pfs_lines(rows: list[dict[str, Any]]) -> list[str]:
     lines = []
     for row in rows:
-        lines.append(f"fee schedule {row['ref']} (release {row['release']}):")
+        applies = "" if row["applies"] else f" does NOT apply: {row['does_not_apply_because']}"
+        lines.append(f"fee schedule {row['ref']} (release {row['release']}){applies}:")
         lines += [
             f"  {i['name']} {i['value']}: {i['meaning'] or '(not decoded)'}"
             for i in row["indicators"]
@@ -139,8 +143,8 @@ def _pfs_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 def _mue_lines(rows: list[dict[str, Any]]) -> list[str]:
     return [
-        f"MUE {row['setting']}: {row['units']} unit{'' if row['units'] == 1 else 's'}, "
-        f"MAI {row['mai']} ({row['mai_meaning']})"
+        f"MUE {row['setting']} (release {row['release']}): {row['units']} "
+        f"unit{'' if row['units'] == 1 else 's'}, MAI {row['mai']} ({row['mai_meaning']})"
         for row in rows
     ]
 
@@ -154,8 +158,9 @@ def _ptp_lines(ptp: dict[str, Any]) -> list[str]:
                 f"{p['ref']} (mod {p['modifier_indicator']})" for p in found["top_pairs"][:5]
             )
             lines.append(
-                f"PTP {setting} {side.replace('_', ' ')}: {found['active']} active "
-                f"of {found['rows']}" + (f"; e.g. {pairs}" if pairs else "")
+                f"PTP {setting} (release {sides['release']}) {side.replace('_', ' ')}: "
+                f"{found['active']} active of {found['rows']}"
+                + (f"; e.g. {pairs}" if pairs else "")
             )
     return lines
 
@@ -165,11 +170,12 @@ def _aoc_lines(add_on: dict[str, Any]) -> list[str]:
     if add_on.get("as_add_on"):
         primaries = ", ".join(r["code"] for r in add_on["as_add_on"][:DIFF_SHOWN])
         lines.append(
-            f"add-on code; primaries: {primaries} (type {add_on['as_add_on'][0]['edit_type']})"
+            f"add-on code (NCCI release {add_on['release']}); primaries: {primaries} "
+            f"(type {add_on['as_add_on'][0]['edit_type']})"
         )
     if add_on.get("as_primary"):
         addons = ", ".join(r["code"] for r in add_on["as_primary"][:DIFF_SHOWN])
-        lines.append(f"primary for add-on codes: {addons}")
+        lines.append(f"primary for add-on codes (NCCI release {add_on['release']}): {addons}")
     return lines
 
 

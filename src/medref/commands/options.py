@@ -24,10 +24,11 @@ date_of_service_option = click.option(
 
 
 def load_settings() -> Settings:
-    """The environment's settings (imported here: `medref --help` needs no validation)."""
-    from medref.settings import Settings
+    """The environment's settings (imported here: `medref --help` needs no validation); a
+    bad value is a one-line error naming the variable."""
+    from medref.settings import load_settings as from_environment
 
-    return Settings()
+    return from_environment()
 
 
 def resources(settings: Settings | None = None) -> Resources:

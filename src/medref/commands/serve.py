@@ -11,17 +11,21 @@ from medref.commands.options import load_settings
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Worker processes; each loads its own indexes and claim tables (0.5 GB or more).",
+    default=None,
+    help="Worker processes (default MEDREF_WORKERS, 1). One process computes on one core: "
+    "use one worker per core (`make run` starts 2). Each loads its own indexes and claim "
+    "tables (about 1 GB).",
 )
-def command(host: str | None, port: int | None, workers: int) -> None:
+def command(host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the REST API and the web app.
 
     Indexes and claim tables load in the background at start, so the first requests do not
-    wait for them. Claim data is never logged (the access log is off).
+    wait for them. Claim data is never logged (the access log is off). After `medref build`
+    swaps in a new knowledge base, each worker loads it and moves to it without a restart
+    (it looks every MEDREF_FOLLOW_SECONDS, or at once on SIGHUP); the build it served is
+    kept on disk until no worker reads it.
 
-    Example: medref serve --port 8000   (then open http://127.0.0.1:8000)
+    Example: medref serve --port 8000 --workers 2   (then open http://127.0.0.1:8000)
     """
     import uvicorn
 
@@ -31,7 +35,7 @@ def command(host: str | None, port: int | None, workers: int) -> None:
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers,
+        workers=workers or settings.workers,
         log_level="info",
         access_log=False,
     )

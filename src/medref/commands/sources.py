@@ -20,7 +20,7 @@ def command(as_json: bool) -> None:
         echo_json(rows)
         return
     about = health(res)
-    click.echo(f"knowledge base {about['knowledge_base']} (built {about['built_at']})")
+    click.echo(f"knowledge base {res.kb.path} (built {about['built_at']})")
     click.echo(f"{'source':<24} {'release':<10} {'records':>10} {'chunks':>9}  in force")
     for row in rows:
         window = f"{row['effective'] or '…'} .. {row['until'] or '…'}"

@@ -4,8 +4,10 @@ this class; it never writes."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 from medref.codes.ncci import PTP_MODIFIER_INDICATORS
 from medref.errors import KnowledgeBaseError
+from medref.kb.locks import hold_build
 from medref.records import Record
 from medref.settings import Settings
 from medref.sources.ncci import PTP_SETTINGS
@@ -115,10 +118,14 @@ def ptp_record(row: PtpRow) -> Record:
 
 
 class KnowledgeBase:
-    """The build that `current` points at, opened read-only."""
+    """One build, opened read-only. While open it is marked in use (`kb.locks.hold_build`),
+    so a later build does not delete it from under its readers."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._hold = hold_build(path) if path.is_dir() else None
+        if self._hold is not None:
+            weakref.finalize(self, os.close, self._hold)
         manifest_path = path / "manifest.json"
         database = path / "kb.sqlite"
         if not manifest_path.exists() or not database.exists():
@@ -133,7 +140,32 @@ class KnowledgeBase:
 
     @classmethod
     def open(cls, settings: Settings) -> KnowledgeBase:
-        return cls(settings.current.resolve())
+        """The build `current` points at. A build swapped in and the old one deleted while
+        this opens it is retried once, on the new target."""
+        try:
+            return cls(settings.current.resolve())
+        except KnowledgeBaseError:
+            if not settings.current.exists():
+                raise
+            return cls(settings.current.resolve())
+
+    @property
+    def build_id(self) -> str:
+        """The build's folder name: `<UTC stamp>-<builder pid>`."""
+        return self.path.name
+
+    def probe(self) -> int:
+        """Read the database now (a health check): the number of loaded releases."""
+        try:
+            count: int = self.conn.execute("SELECT COUNT(*) FROM releases").fetchone()[0]
+            if self.path.joinpath("ptp.sqlite").exists():
+                self.conn.execute("SELECT 1 FROM edits.ptp_rows LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise KnowledgeBaseError(
+                f"the knowledge base {self.build_id} cannot be read ({exc}). What to do: run "
+                "`medref build --force`"
+            ) from exc
+        return count
 
     @property
     def conn(self) -> sqlite3.Connection:

@@ -16,8 +16,9 @@ from typing import Any
 
 from medref.codes import modifiers
 from medref.codes.classify import Classification, classify
+from medref.codes.hcpcs_ranges import DESCRIPTOR_RESTRICTED
 from medref.codes.systems import CPT_SYSTEMS
-from medref.kb.store import KnowledgeBase
+from medref.kb.store import KnowledgeBase, ReleaseInfo
 from medref.lookup.mentions import mentions
 from medref.lookup.views import (
     PFS_SOURCE,
@@ -45,6 +46,9 @@ ICD_NOTES = (
     "notes",
 )
 DELETED_PFS_STATUS = frozenset({"D", "F"})
+CPT_NOT_LOADED = "the CPT tables are licensed by the AMA and not loaded"
+CDT_NOT_LOADED = "D codes are CDT, the ADA's, and the public HCPCS file leaves them out"
+"""Why a code's own table is missing: the fee schedule then vouches for the code."""
 
 
 @dataclass
@@ -76,6 +80,10 @@ class CodeCard:
     add_on: dict[str, Any] = field(default_factory=dict)
     mentions: list[dict[str, str]] = field(default_factory=list)
     releases: list[str] = field(default_factory=list)
+    periods: list[dict[str, Any]] = field(default_factory=list)
+    """Each release the card's facts come from, with the dates of service it governs."""
+    mixed_periods: str | None = None
+    """Set when those releases govern no date of service in common, naming each one."""
     gaps: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,8 +142,15 @@ def explain(
     else:
         card.validity = "ICD-10-PCS tables are not loaded; the form is a valid PCS code"
     card.mentions = mentions(kb, card.code, card.system)
+    if card.record is not None:
+        seen.note(_release_info(kb, card.record["source"], card.record["release"]))
     card.releases, card.gaps = seen.releases, seen.gaps
+    card.periods, card.mixed_periods = seen.periods(), seen.mixed_periods(on)
     return card
+
+
+def _release_info(kb: KnowledgeBase, source: str, release: str) -> ReleaseInfo:
+    return next(info for info in kb.releases(source) if info.release == release)
 
 
 def _reading_in_kb(kb: KnowledgeBase, found: Classification) -> Classification:
@@ -173,21 +188,33 @@ def _procedure(
     kb: KnowledgeBase, card: CodeCard, seen: Considered, descriptors: Mapping[str, str] | None
 ) -> None:
     on = card.date_of_service
-    if card.system == "hcpcs-level-2":
-        _hcpcs_validity(kb, card, seen)
+    licensed = CPT_NOT_LOADED if card.system in CPT_SYSTEMS else None
+    if card.system == "hcpcs-level-2" and not _hcpcs_validity(kb, card, seen):
+        licensed = CDT_NOT_LOADED if card.code[:1] in DESCRIPTOR_RESTRICTED else None
     pfs_release = seen.pick(kb, PFS_SOURCE, on)
     card.pfs = pfs_rows(kb, card.code, pfs_release)
     card.mue = mue_limits(kb, card.code, on, seen)
-    if card.system in CPT_SYSTEMS:
-        _cpt_validity(card, pfs_loaded=pfs_release is not None)
-        if descriptors is not None:
-            card.descriptor = descriptors.get(card.code)
+    if licensed is not None:
+        _licensed_validity(card, licensed, pfs_loaded=pfs_release is not None)
+    if card.system in CPT_SYSTEMS and descriptors is not None:
+        card.descriptor = descriptors.get(card.code)
+    _mark_fee_schedule(card)
     card.ptp = ptp_summary(kb, card.code, on, seen)
     card.add_on = add_on_relations(kb, card.code, on, seen)
     card.modifier_checks = [_modifier_flags(code) for code in card.modifiers]
 
 
-def _hcpcs_validity(kb: KnowledgeBase, card: CodeCard, seen: Considered) -> None:
+def _mark_fee_schedule(card: CodeCard) -> None:
+    """A fee schedule row applies to a code the card finds valid, or cannot judge; for a
+    code it finds not valid the row is kept, marked, with the reason."""
+    for row in card.pfs:
+        row["applies"] = card.valid is not False
+        row["does_not_apply_because"] = None if row["applies"] else card.validity
+
+
+def _hcpcs_validity(kb: KnowledgeBase, card: CodeCard, seen: Considered) -> bool:
+    """Validity from the HCPCS file; False when the file has no record of the code (a CDT
+    code is then left to `_licensed_validity`)."""
     on = card.date_of_service
     records = [r for r in kb.records(card.ref or "") if r.source == HCPCS_SOURCE]
     info = seen.pick(kb, HCPCS_SOURCE, on)
@@ -200,10 +227,11 @@ def _hcpcs_validity(kb: KnowledgeBase, card: CodeCard, seen: Considered) -> None
             if loaded
             else "no HCPCS release is loaded"
         )
-        return
+        return False
     record = chosen[-1]
     _set_record(card, record)
     card.valid, card.validity = _dated_validity(card.code, record, on)
+    return True
 
 
 def _dated_validity(code: str, record: Record, on: date | None) -> tuple[bool, str]:
@@ -228,8 +256,9 @@ def _dated_validity(code: str, record: Record, on: date | None) -> tuple[bool, s
     return True, f"{code} is valid on {on.isoformat()} (HCPCS release {record.release})"
 
 
-def _cpt_validity(card: CodeCard, *, pfs_loaded: bool) -> None:
-    """CPT tables are not shipped: the fee schedule row, else an MUE row, vouches for a code."""
+def _licensed_validity(card: CodeCard, licensed: str, *, pfs_loaded: bool) -> None:
+    """CPT and CDT tables are not public: the fee schedule row, else an MUE row, vouches for
+    a code."""
     if card.system == "cpt-category-1" and card.category is None:
         card.valid = False
         card.validity = f"{card.code}: no CPT Category I section holds this number"
@@ -242,19 +271,19 @@ def _cpt_validity(card: CodeCard, *, pfs_loaded: bool) -> None:
         verdict = "listed" if card.valid else "deleted"
         card.validity = (
             f"{card.code} is {verdict} in the physician fee schedule release "
-            f"{main['release']} (status {status})"
+            f"{main['release']} (status {status}); {licensed}"
         )
         return
     if card.mue:
         card.valid = True
         listed = ", ".join(f"{row['setting']} {row['release']}" for row in card.mue)
-        card.validity = f"{card.code} is listed in the NCCI MUE tables ({listed})"
+        card.validity = f"{card.code} is listed in the NCCI MUE tables ({listed}); {licensed}"
         return
     where = "has no row for it" if pfs_loaded else "release covering the date is not loaded"
     card.valid = None
     card.validity = (
-        f"{card.code} has the form of a {card.system} code; the CPT tables are licensed by the "
-        f"AMA and not loaded, and the fee schedule {where}, so its existence is not confirmed"
+        f"{card.code} has the form of a {card.system} code; {licensed}, and the fee "
+        f"schedule {where}, so its existence is not confirmed"
     )
 
 

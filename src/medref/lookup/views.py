@@ -28,12 +28,27 @@ TOP_PAIRS = 10
 RVU_FIELDS = ("work_rvu", "non_facility_total", "facility_total", "conv_factor")
 
 
+TABLE_NAMES = {
+    "hcpcs": "HCPCS Level II",
+    "hcpcs-modifiers": "HCPCS modifiers",
+    "icd10cm": "ICD-10-CM",
+    PFS_SOURCE: "physician fee schedule",
+    "pos": "place of service list",
+    **{source: f"NCCI MUE ({setting})" for source, setting in MUE_SOURCES.items()},
+    "ncci-ptp-practitioner": "NCCI PTP (practitioner)",
+    "ncci-ptp-outpatient": "NCCI PTP (outpatient hospital)",
+    AOC_SOURCE: "NCCI add-on code edits",
+}
+"""What a card calls each table it reads, when it says which period the table covers."""
+
+
 @dataclass
 class Considered:
     """The releases a card looked at, and why some sources gave nothing."""
 
     releases: list[str] = field(default_factory=list)
     gaps: list[str] = field(default_factory=list)
+    used: list[ReleaseInfo] = field(default_factory=list)
 
     def pick(self, kb: KnowledgeBase, source: str, on: date | None) -> ReleaseInfo | None:
         """The release of `source` in force on `on`, or the newest without a date."""
@@ -45,14 +60,74 @@ class Considered:
             spans = ", ".join(_span(r) for r in loaded)
             self.gaps.append(f"{source}: no loaded release covers {on} (loaded: {spans})")
             return None
-        self.releases.append(f"{source}@{info.release}")
+        self.note(info)
         return info
+
+    def note(self, info: ReleaseInfo) -> None:
+        """Count `info` among the releases the card's facts come from."""
+        if info not in self.used:
+            self.used.append(info)
+            self.releases.append(f"{info.source}@{info.release}")
+
+    def periods(self) -> list[dict[str, Any]]:
+        """Each release used, with the dates of service it governs."""
+        return [
+            {
+                "source": info.source,
+                "table": TABLE_NAMES.get(info.source, info.source),
+                "release": info.release,
+                "effective": info.effective,
+                "until": info.until,
+                "covers": covered_dates(info),
+            }
+            for info in self.used
+        ]
+
+    def mixed_periods(self, on: date | None) -> str | None:
+        """A warning when the dated releases used do not govern one date of service in
+        common (2026 HCPCS beside a 2024 NCCI quarter), or not the date asked about, naming
+        each release and its period."""
+        dated = [info for info in self.used if info.effective or info.until]
+        if on is not None:
+            if all(info.covers(on) for info in dated):
+                return None
+            return (
+                f"these tables come from different periods, not all of which govern "
+                f"{on.isoformat()}: {_periods_in_words(dated)}"
+            )
+        starts = [info.effective for info in dated if info.effective]
+        ends = [info.until for info in dated if info.until]
+        if not starts or not ends or max(starts) <= min(ends):
+            return None
+        return (
+            "these tables come from different periods, and no single date of service falls "
+            f"in all of them: {_periods_in_words(dated)}; give a date of service to use only "
+            "the releases in force on it"
+        )
+
+
+def _periods_in_words(releases: list[ReleaseInfo]) -> str:
+    """`HCPCS Level II 2026-01 (2026-01-01 onward); NCCI MUE (practitioner), ... 2024-07
+    (2024-07-01 to 2024-09-30)`: tables of one release and period named together."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for info in releases:
+        key = (info.release, covered_dates(info))
+        groups.setdefault(key, []).append(TABLE_NAMES.get(info.source, info.source))
+    return "; ".join(
+        f"{', '.join(tables)} {release} ({period})" for (release, period), tables in groups.items()
+    )
+
+
+def covered_dates(info: ReleaseInfo) -> str:
+    """The dates of service a release governs, in words."""
+    if info.effective is None and info.until is None:
+        return "not tied to dates of service"
+    start = info.effective.isoformat() if info.effective else "its first date"
+    return f"{start} to {info.until.isoformat()}" if info.until else f"{start} onward"
 
 
 def _span(info: ReleaseInfo) -> str:
-    start = info.effective.isoformat() if info.effective else "?"
-    end = info.until.isoformat() if info.until else "onward"
-    return f"{info.release} ({start} to {end})"
+    return f"{info.release} ({covered_dates(info)})"
 
 
 def in_release(records: list[Record], source: str, info: ReleaseInfo | None) -> list[Record]:

@@ -1,8 +1,17 @@
-"""BM25 (Okapi, Lucene's non-negative idf) over token lists, as a sparse term x document
-matrix of precomputed term weights: scoring a query sums the posting rows of its terms.
+"""BM25 (Okapi, Lucene's non-negative idf) over token lists, as a term x document matrix of
+precomputed term weights in compressed sparse rows: scoring a query sums the posting rows of
+its terms.
 
-Saved as `<name>.npz` (scipy sparse, no pickle) plus `<name>.json` (parameters and
-vocabulary), so an index is an inspectable pair of files.
+On disk an index is plain `.npy` arrays and a JSON file, read memory-mapped, so opening
+one costs next to nothing however large it is (a search touches only its terms' rows):
+
+| file | content |
+|---|---|
+| `<name>.json` | format, k1, b, number of documents and terms |
+| `<name>_terms.npy` | the terms, UTF-8 bytes, sorted: term row = position (binary search) |
+| `<name>_indptr.npy` | int64, terms + 1: row r's postings are `[indptr[r], indptr[r + 1])` |
+| `<name>_indices.npy` | int32 document (index row) of each posting, ascending within a row |
+| `<name>_data.npy` | float32 BM25 weight of each posting |
 """
 
 from __future__ import annotations
@@ -10,18 +19,19 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse
 
 from medref.errors import KnowledgeBaseError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 Scores = npt.NDArray[np.float32]
+ARRAYS = ("terms", "indptr", "indices", "data")
 
 
 def idf(document_frequency: int, documents: int) -> float:
@@ -29,17 +39,52 @@ def idf(document_frequency: int, documents: int) -> float:
     return math.log(1.0 + (documents - document_frequency + 0.5) / (document_frequency + 0.5))
 
 
+class Terms(Mapping[str, int]):
+    """Term -> row, over a sorted array of UTF-8 terms: a binary search per lookup, so a
+    memory-mapped vocabulary of 250k terms needs no parsing to be used."""
+
+    def __init__(self, sorted_terms: npt.NDArray[np.bytes_]) -> None:
+        self._terms = sorted_terms
+
+    def __getitem__(self, term: str) -> int:
+        key = term.encode()
+        row = int(np.searchsorted(self._terms, key))
+        if row < len(self._terms) and self._terms[row] == key:
+            return row
+        raise KeyError(term)
+
+    def __iter__(self) -> Iterator[str]:
+        return (bytes(term).decode() for term in self._terms)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    @property
+    def array(self) -> npt.NDArray[np.bytes_]:
+        return self._terms
+
+
+@dataclass(frozen=True)
+class Postings:
+    """Row per term, column per document (compressed sparse rows): the BM25 contribution
+    of the term to each document holding it."""
+
+    indptr: npt.NDArray[np.int64]
+    indices: npt.NDArray[np.int32]
+    data: Scores
+    documents: int
+
+
 @dataclass(frozen=True)
 class Bm25Index:
     k1: float
     b: float
-    vocabulary: dict[str, int]
-    weights: scipy.sparse.csr_matrix
-    """Row per term, column per document: the BM25 contribution of the term to the document."""
+    vocabulary: Terms
+    weights: Postings
 
     @property
     def documents(self) -> int:
-        return int(self.weights.shape[1])
+        return self.weights.documents
 
     def score(self, query: Sequence[str]) -> Scores:
         """BM25 of every document for the query terms (a repeated term counts again)."""
@@ -54,32 +99,43 @@ class Bm25Index:
         return scores
 
     def save(self, folder: Path, name: str) -> None:
-        scipy.sparse.save_npz(folder / f"{name}.npz", self.weights, compressed=False)
+        arrays: tuple[npt.NDArray[Any], ...] = (
+            self.vocabulary.array,
+            self.weights.indptr,
+            self.weights.indices,
+            self.weights.data,
+        )
+        for part, array in zip(ARRAYS, arrays, strict=True):
+            np.save(folder / f"{name}_{part}.npy", array, allow_pickle=False)
         meta = {
             "format": FORMAT_VERSION,
             "k1": self.k1,
             "b": self.b,
             "documents": self.documents,
-            "vocabulary": self.vocabulary,
+            "terms": len(self.vocabulary),
         }
-        (folder / f"{name}.json").write_text(json.dumps(meta, separators=(",", ":")))
+        (folder / f"{name}.json").write_text(json.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path, name: str) -> Bm25Index:
+        """The index files memory-mapped, read-only."""
         try:
             meta = json.loads((folder / f"{name}.json").read_text())
-            weights = scipy.sparse.load_npz(folder / f"{name}.npz").tocsr()
+            if meta.get("format") != FORMAT_VERSION:
+                raise KnowledgeBaseError(
+                    f"the BM25 index {name} in {folder} has format {meta.get('format')}, this "
+                    f"medref reads {FORMAT_VERSION}: run `medref build --force`"
+                )
+            terms, indptr, indices, data = (
+                np.asarray(np.load(folder / f"{name}_{part}.npy", mmap_mode="r")) for part in ARRAYS
+            )
         except (OSError, ValueError) as exc:
             raise KnowledgeBaseError(
                 f"the BM25 index {name} in {folder} is missing or unreadable ({exc}): "
                 "run `medref build --force`"
             ) from exc
-        if meta.get("format") != FORMAT_VERSION:
-            raise KnowledgeBaseError(
-                f"the BM25 index {name} in {folder} has format {meta.get('format')}, this "
-                f"medref reads {FORMAT_VERSION}: run `medref build --force`"
-            )
-        return cls(meta["k1"], meta["b"], meta["vocabulary"], weights)
+        postings = Postings(indptr, indices, data, int(meta["documents"]))
+        return cls(meta["k1"], meta["b"], Terms(terms), postings)
 
 
 def build_index(documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> Bm25Index:
@@ -96,7 +152,11 @@ def build_index(documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 
             doc_ids.append(doc)
             counts.append(count)
     n_docs = len(lengths)
-    rows = np.asarray(term_ids, dtype=np.int64)
+    terms = np.array([term.encode() for term in vocabulary], dtype=np.bytes_)
+    order = np.argsort(terms, kind="stable")
+    row_of_id = np.empty(len(order), dtype=np.int64)
+    row_of_id[order] = np.arange(len(order))
+    rows = row_of_id[np.asarray(term_ids, dtype=np.int64)]
     cols = np.asarray(doc_ids, dtype=np.int64)
     tf = np.asarray(counts, dtype=np.float64)
     length = np.asarray(lengths, dtype=np.float64)
@@ -105,8 +165,10 @@ def build_index(documents: Iterable[Sequence[str]], k1: float = 1.2, b: float = 
     term_idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
     norm = k1 * (1.0 - b + b * length[cols] / average) if n_docs else np.zeros(0)
     weight = term_idf[rows] * tf * (k1 + 1.0) / (tf + norm)
-    matrix = scipy.sparse.csr_matrix(
-        (weight.astype(np.float32), (rows, cols)), shape=(len(vocabulary), n_docs)
+    by_row = np.lexsort((cols, rows))
+    indptr = np.zeros(len(vocabulary) + 1, dtype=np.int64)
+    np.cumsum(df.astype(np.int64), out=indptr[1:])
+    postings = Postings(
+        indptr, cols[by_row].astype(np.int32), weight[by_row].astype(np.float32), n_docs
     )
-    matrix.sort_indices()
-    return Bm25Index(k1, b, vocabulary, matrix)
+    return Bm25Index(k1, b, Terms(terms[order]), postings)

@@ -261,7 +261,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "6"
+    version = "7"
 
     def run(
         self,

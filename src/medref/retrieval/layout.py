@@ -1,5 +1,7 @@
 """The retrieval files of a build, in `<build>/retrieval/`: what the build step writes and
-the searcher reads. Arrays are `.npy`, parameters and names JSON; nothing is pickled.
+the searcher reads. Arrays are `.npy`, parameters and names JSON; nothing is pickled. The
+searcher memory-maps the arrays (read-only), so opening a build reads only what a query
+touches.
 
 | file | content |
 |---|---|
@@ -9,7 +11,7 @@ the searcher reads. Arrays are `.npy`, parameters and names JSON; nothing is pic
 | `chunk_key.npy` | number of the row's (source, reference): hits are deduplicated on it |
 | `chunk_prior.npy` | factor on the row's fused score (see `index.record_prior`) |
 | `chunks.json` | the (source, release) pairs, oldest release of each source first |
-| `bm25_body.*`, `bm25_title.*` | BM25 over title + text + enrichment, and over titles |
+| `bm25_body*`, `bm25_title*` | BM25 over title + text + enrichment, and over titles (see `bm25`) |
 | `dense_vectors.npy` | float16 unit vectors, one per distinct embedded text |
 | `dense_hashes.npy` | hash of each vector's text (the rebuild cache key) |
 | `dense_rows.npy` | (index row, vector row) of each embedded chunk |
@@ -21,6 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -61,11 +64,11 @@ class ChunkTable:
         try:
             releases = json.loads((where / "chunks.json").read_text())["releases"]
             return cls(
-                np.load(where / "chunks.npy"),
-                np.load(where / "chunk_release.npy"),
-                np.load(where / "chunk_preferred.npy"),
-                np.load(where / "chunk_key.npy"),
-                np.load(where / "chunk_prior.npy"),
+                _mapped(where / "chunks.npy"),
+                _mapped(where / "chunk_release.npy"),
+                _mapped(where / "chunk_preferred.npy"),
+                _mapped(where / "chunk_key.npy"),
+                _mapped(where / "chunk_prior.npy"),
                 [(source, release) for source, release in releases],
             )
         except (OSError, ValueError, KeyError) as exc:
@@ -77,3 +80,8 @@ class ChunkTable:
     def rows_of(self, chunk_ids: IntArray) -> IntArray:
         """Index rows of chunk ids (which must be indexed)."""
         return np.searchsorted(self.chunk_ids, chunk_ids).astype(np.int64)
+
+
+def _mapped(path: Path) -> npt.NDArray[Any]:
+    """A saved array memory-mapped read-only, as a plain ndarray."""
+    return np.asarray(np.load(path, mmap_mode="r"))

@@ -7,6 +7,7 @@ these functions, with the same settings, validation, defaults and JSON shapes.
     codes       code cards and code-set diffs
     visits      E/M leveling
     claims      claim checks (CSV, JSON, parsed claims; streamed for files of any size)
+    pricing     Medicare allowed amounts and payment localities
 
 Each skin parses its own transport and renders the returned JSON-ready values; nothing here
 decides a search, an answer, a code card or a claim verdict: those live in their packages.

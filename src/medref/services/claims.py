@@ -26,6 +26,7 @@ from medref.claims.tables import (
 )
 from medref.errors import InputError, InputTooLargeError
 from medref.kb import KnowledgeBase, ReleaseInfo
+from medref.pricing import Pricer
 from medref.services.resources import Resources
 
 T = TypeVar("T")
@@ -70,6 +71,9 @@ class SharedLoaders:
     def pos(self, info: ReleaseInfo) -> Lookup[str, PlaceOfService]:
         return self._once(("pos", info.source, info.release), lambda: self._read.pos(info))
 
+    def labs(self, info: ReleaseInfo) -> frozenset[str]:
+        return self._once(("labs", info.source, info.release), lambda: self._read.labs(info))
+
 
 def check_csv(
     res: Resources,
@@ -77,11 +81,12 @@ def check_csv(
     setting: Setting = "practitioner",
     only_problems: bool = False,
     name: str = "claims.csv",
+    locality: str | None = None,
 ) -> dict[str, Any]:
     """Findings and summary of a CSV claim file (the docs/claims.md columns)."""
     text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
     try:
-        return check(res, read_csv(text, setting=setting, name=name), only_problems)
+        return check(res, read_csv(text, setting=setting, name=name), only_problems, locality)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from None
     finally:
@@ -89,12 +94,15 @@ def check_csv(
 
 
 def check_json(
-    res: Resources, document: str, setting: Setting = "practitioner", only_problems: bool = False
+    res: Resources,
+    document: str,
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+    locality: str | None = None,
 ) -> dict[str, Any]:
     """Findings and summary of a JSON list of claims (docs/claims.md)."""
-    return check(
-        res, read_json(io.StringIO(document), setting=setting, name="request body"), only_problems
-    )
+    claims = read_json(io.StringIO(document), setting=setting, name="request body")
+    return check(res, claims, only_problems, locality)
 
 
 def check_claim_list(
@@ -102,24 +110,56 @@ def check_claim_list(
     claims: list[Any],
     setting: Setting = "practitioner",
     only_problems: bool = False,
+    locality: str | None = None,
 ) -> dict[str, Any]:
     """The same for claims already parsed from JSON (the MCP tool's argument)."""
-    return check_json(res, json.dumps(claims), setting, only_problems)
+    return check_json(res, json.dumps(claims), setting, only_problems, locality)
 
 
-def check(res: Resources, claims: Iterable[Claim], only_problems: bool = False) -> dict[str, Any]:
-    findings = check_stream(capped(claims, res.max_claim_lines), res.claim_tables(), only_problems)
+def check(
+    res: Resources,
+    claims: Iterable[Claim],
+    only_problems: bool = False,
+    locality: str | None = None,
+) -> dict[str, Any]:
+    findings = check_stream(
+        capped(claims, res.max_claim_lines),
+        res.claim_tables(),
+        only_problems,
+        pricer(res, locality),
+    )
     return {"findings": [finding.as_dict() for finding in findings], "summary": findings.summary()}
+
+
+def pricer(res: Resources, locality: str | None) -> Pricer | None:
+    """Prices lines in `locality` (checked now, before any claim is read), or None."""
+    if locality is None or not locality.strip():
+        return None
+    return Pricer.open(res.pricing, locality)
 
 
 class FindingStream:
     """Findings as they are made (any number of claims, constant memory), then the summary
     of what was checked and with which table releases."""
 
-    def __init__(self, claims: Iterable[Claim], tables: EditTables, only_problems: bool) -> None:
+    def __init__(
+        self,
+        claims: Iterable[Claim],
+        tables: EditTables,
+        only_problems: bool,
+        pricer: Pricer | None = None,
+        history: Iterable[Claim] = (),
+    ) -> None:
         self._tables = tables
         self._tally = Tally()
-        found = check_claims(claims, tables, passes=not only_problems, tally=self._tally)
+        found = check_claims(
+            claims,
+            tables,
+            passes=not only_problems,
+            tally=self._tally,
+            pricer=pricer,
+            history=history,
+        )
         self._findings = (
             (f for f in found if f.status in PROBLEM_STATUSES) if only_problems else found
         )
@@ -134,9 +174,13 @@ class FindingStream:
 
 
 def check_stream(
-    claims: Iterable[Claim], tables: EditTables, only_problems: bool = False
+    claims: Iterable[Claim],
+    tables: EditTables,
+    only_problems: bool = False,
+    pricer: Pricer | None = None,
+    history: Iterable[Claim] = (),
 ) -> FindingStream:
-    return FindingStream(claims, tables, only_problems)
+    return FindingStream(claims, tables, only_problems, pricer, history)
 
 
 def check_file(
@@ -145,9 +189,19 @@ def check_file(
     fmt: Format | None = None,
     setting: Setting = "practitioner",
     only_problems: bool = False,
+    locality: str | None = None,
+    history: Path | None = None,
 ) -> FindingStream:
-    """A claim file of any size, streamed (`medref check`); no line limit."""
-    return check_stream(read_claims(path, fmt, setting=setting), res.claim_tables(), only_problems)
+    """A claim file of any size, streamed (`medref check`); no line limit. `history` is a
+    claim file of earlier claims, read for the checks across claims of a patient."""
+    earlier = read_claims(history, setting=setting) if history is not None else ()
+    return check_stream(
+        read_claims(path, fmt, setting=setting),
+        res.claim_tables(),
+        only_problems,
+        pricer(res, locality),
+        earlier,
+    )
 
 
 def capped(claims: Iterable[Claim], limit: int) -> Iterator[Claim]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from medref import __version__
@@ -11,7 +12,7 @@ from medref.errors import NotFoundError
 from medref.kb.build import BuildReport, BuildStep
 from medref.kb.build import build as build_releases
 from medref.records import Record
-from medref.services.resources import Resources
+from medref.services.resources import Resources, check_release
 from medref.settings import Settings
 
 
@@ -29,22 +30,37 @@ def build(
     only: Iterable[str] | None = None,
     progress: bool = True,
     force: bool = False,
+    accept_changes: bool = False,
     log: Callable[[str], None] = print,
 ) -> BuildReport:
     """Build the knowledge base from the sources and index it (see medref.kb.build)."""
     return build_releases(
-        settings, steps=build_steps(), only=only, progress=progress, force=force, log=log
+        settings,
+        steps=build_steps(),
+        only=only,
+        progress=progress,
+        force=force,
+        accept_changes=accept_changes,
+        log=log,
     )
 
 
 def health(res: Resources) -> dict[str, Any]:
+    """Reads the database in use, and names its build and age (never a path) and the
+    worker process that answered (`medref serve --workers N`)."""
     kb = res.kb
+    releases = kb.probe()
+    built_at = kb.manifest.get("built_at")
+    age = datetime.now(UTC) - datetime.fromisoformat(built_at) if built_at else None
     return {
         "status": "ok",
         "version": __version__,
-        "knowledge_base": str(kb.path),
-        "built_at": kb.manifest.get("built_at"),
+        "build": kb.build_id,
+        "built_at": built_at,
+        "age_seconds": int(age.total_seconds()) if age is not None else None,
+        "releases": releases,
         "warmed": res.warmed.is_set(),
+        "worker": os.getpid(),
     }
 
 
@@ -67,6 +83,7 @@ def record(
     res: Resources, ref: str, release: str | None = None, on: date | None = None
 ) -> dict[str, Any]:
     """One citable record with its full text (what a citation's quote is taken from)."""
+    check_release(res.kb, release, None)
     found = res.kb.get(ref.strip(), release=release, on=on)
     if found is None:
         raise NotFoundError(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from medref.errors import InputError
 from medref.kb import KnowledgeBase
-from medref.services.resources import Resources, limit_text
+from medref.services.resources import Resources, check_release, limit_text
 
 if TYPE_CHECKING:
     from medref.answer.types import AnswerPart
@@ -27,6 +27,7 @@ def search(
 ) -> list[dict[str, Any]]:
     query = limit_text(query, res.settings.max_query_chars, "query")
     _check_sources(res.kb, source_names)
+    check_release(res.kb, release, source_names)
     hits = res.searcher.search(
         query, k=k, sources=source_names or None, release=release, date_of_service=date_of_service
     )

@@ -36,9 +36,13 @@ class Release:
         digest = hashlib.sha256(f"{self.source}|{self.release}|{parser_version}".encode())
         for path in sorted(self.files):
             digest.update(path.name.encode())
-            with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
+            try:
+                with path.open("rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+            except OSError as exc:  # a failed read() names no file: name it for the message
+                exc.filename = exc.filename or str(path)
+                raise
         return digest.hexdigest()
 
 

@@ -6,6 +6,7 @@ continuation lines (RIC 4 or 8) that carry only more of the long description.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ from medref.sources.hcpcs_layout import (
 )
 
 ENCODING_HINT = "use the official file from the CMS zip unchanged (Windows-1252 text)"
+CONTROL_BYTE = re.compile(r"[\x00-\x1f\x7f]")
+"""Bytes no record of the official file holds (printable text padded with blanks)."""
 
 
 def read_fixed_width(path: Path) -> Iterator[HcpcsEntry]:
@@ -75,7 +78,7 @@ def _decode(raw: bytes, path: Path, number: int) -> str:
             )
         raw = raw[:RECORD_LENGTH]
     try:
-        return raw.decode("cp1252")
+        text = raw.decode("cp1252")
     except UnicodeDecodeError as error:
         raise SourceFormatError(
             path,
@@ -83,6 +86,15 @@ def _decode(raw: bytes, path: Path, number: int) -> str:
             line=number,
             hint=ENCODING_HINT,
         ) from None
+    control = CONTROL_BYTE.search(text)
+    if control is not None:
+        raise SourceFormatError(
+            path,
+            f"byte 0x{ord(control.group()):02x} at position {control.start() + 1} is a control "
+            "character, not text: the record holds garbage bytes",
+            line=number,
+        )
+    return text
 
 
 def _looks_utf8(raw: bytes) -> bool:

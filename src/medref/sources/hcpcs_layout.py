@@ -120,14 +120,14 @@ def _typed(field: LayoutField, entry: HcpcsEntry) -> FieldValue:
     if field.kind == "date":
         return _date(text, field, entry).isoformat()
     if field.kind == "int":
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             raise _bad_value(entry, field, text, "a whole number")
         return int(text)
     return text
 
 
 def _date(text: str, field: LayoutField, entry: HcpcsEntry) -> date:
-    if len(text) != 8 or not text.isdigit():
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
         raise _bad_value(entry, field, text, "a date YYYYMMDD")
     try:
         parsed = parse_date(text)

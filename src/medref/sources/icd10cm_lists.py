@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from medref.codes.icd10 import dotted, is_printed_cm
@@ -40,32 +41,42 @@ def read_order_file(path: Path) -> list[IcdCode]:
 
 
 def read_codes_csv(path: Path) -> list[IcdCode]:
-    """Codes of the reshaped CSV (code, code_dot, billable, short and long description)."""
+    """Codes of the reshaped CSV (code, code_dot, billable, short and long description),
+    read strictly to the end: a quoted field cut off by a truncated file is an error."""
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = tuple(next(reader, ()))
-        if header != CSV_COLUMNS:
+        reader = csv.reader(handle, strict=True)
+        try:
+            return _linked(list(_csv_codes(path, reader)), path)
+        except csv.Error as exc:
+            raise SourceFormatError(path, f"malformed CSV ({exc})", line=reader.line_num) from None
+        except UnicodeDecodeError as exc:
             raise SourceFormatError(
-                path,
-                f"the header is {', '.join(header) or 'empty'}, expected {', '.join(CSV_COLUMNS)}",
-                line=1,
-                hint="use the ICD-10-CM code CSV of the mirror layout, or the official order file",
+                path, f"the file is not UTF-8 text ({exc.reason})", line=reader.line_num + 1
+            ) from None
+
+
+def _csv_codes(path: Path, reader: Iterator[list[str]]) -> Iterator[tuple[IcdCode, int]]:
+    header = tuple(next(reader, ()))
+    if header != CSV_COLUMNS:
+        raise SourceFormatError(
+            path,
+            f"the header is {', '.join(header) or 'empty'}, expected {', '.join(CSV_COLUMNS)}",
+            line=1,
+            hint="use the ICD-10-CM code CSV of the mirror layout, or the official order file",
+        )
+    for number, row in enumerate(reader, start=2):
+        if len(row) != len(CSV_COLUMNS) or row[2] not in ("0", "1"):
+            raise SourceFormatError(
+                path, f"expected {len(CSV_COLUMNS)} columns with billable 0/1", line=number
             )
-        rows: list[tuple[IcdCode, int]] = []
-        for number, row in enumerate(reader, start=2):
-            if len(row) != len(CSV_COLUMNS) or row[2] not in ("0", "1"):
-                raise SourceFormatError(
-                    path, f"expected {len(CSV_COLUMNS)} columns with billable 0/1", line=number
-                )
-            code, code_dot, billable, short, long = row
-            if code_dot.replace(".", "") != code:
-                raise SourceFormatError(
-                    path, f"code {code!r} and code_dot {code_dot!r} disagree", line=number
-                )
-            entry = _checked(code_dot, billable == "1", long, path, number)
-            entry.data["short_description"] = short
-            rows.append((entry, number))
-    return _linked(rows, path)
+        code, code_dot, billable, short, long = row
+        if code_dot.replace(".", "") != code:
+            raise SourceFormatError(
+                path, f"code {code!r} and code_dot {code_dot!r} disagree", line=number
+            )
+        entry = _checked(code_dot, billable == "1", long, path, number)
+        entry.data["short_description"] = short
+        yield entry, number
 
 
 def _text(path: Path) -> str:

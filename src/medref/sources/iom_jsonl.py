@@ -45,7 +45,7 @@ def _section(row: dict[str, Any], path: Path, number: int) -> IomSection:
     publication = str(row["publication"])
     chapter = str(row["chapter"])
     label = str(row["section_label"])
-    if not PUBLICATION.fullmatch(publication) or not chapter.isdigit():
+    if not PUBLICATION.fullmatch(publication) or not (chapter.isascii() and chapter.isdigit()):
         raise SourceFormatError(
             path,
             f"publication {publication!r} / chapter {chapter!r} is not like 100-04 / 12",

@@ -14,10 +14,19 @@ from medref.errors import SourceFormatError
 def json_objects(
     path: Path, required: tuple[str, ...], hint: str
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line number, object) for every non-blank line. A line that is not JSON, not an
-    object, or lacks a required field is an error naming the file and the line."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    """(line number, object) for every non-blank line. A line that is not UTF-8, not JSON,
+    not an object, or lacks a required field is an error naming the file and the line."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise SourceFormatError(
+                    path,
+                    f"not UTF-8 text ({error.reason} at byte {error.start + 1} of the line)",
+                    line=number,
+                    hint=hint,
+                ) from None
             if not line.strip():
                 continue
             try:

@@ -72,7 +72,7 @@ def _rows(
     where: str, opener: Opener, encoding: str, required: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
     with opener() as raw:
-        reader = csv.DictReader(io.TextIOWrapper(raw, encoding=encoding, newline=""))
+        reader = csv.DictReader(io.TextIOWrapper(raw, encoding=encoding, newline=""), strict=True)
         try:
             header = reader.fieldnames or []
             missing = [name for name in required if name not in header]

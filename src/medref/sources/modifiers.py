@@ -4,17 +4,20 @@ The HCPCS file carries the Level II (letter) modifiers; the two-digit Level I mo
 the AMA's and come with no public file. So that "modifier 25" has a citable record, this
 source turns medref's own table (codes/modifiers.py: a short summary written by us, never
 the AMA descriptor, and the NCCI and payment flags) into records. It is not downloaded:
-its release is a hash of the table, so editing the table makes a new release.
+its release is the medref version that wrote it (`medref-0.1.0`), the name users see in
+citations; a hash of the table goes into the build fingerprint instead, so editing the
+table still makes a rebuild parse it again.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from medref import __version__
 from medref.codes.modifiers import MODIFIERS, Modifier
 from medref.records import Record
 from medref.sources.base import DownloadSpec, Release
@@ -34,11 +37,15 @@ def _level_one() -> list[Modifier]:
     return [item for item in MODIFIERS.values() if item.level == "cpt"]
 
 
-def _release() -> str:
+RELEASE = f"medref-{__version__}"
+"""The edition of our notes: the medref version that ships them."""
+
+
+def _table_hash() -> str:
     digest = hashlib.sha256()
     for item in _level_one():
         digest.update(repr(item).encode())
-    return "v" + digest.hexdigest()[:8]
+    return digest.hexdigest()[:16]
 
 
 def modifier_record(item: Modifier, release: str) -> Record:
@@ -66,12 +73,13 @@ def modifier_record(item: Modifier, release: str) -> Record:
 class LevelOneModifiers:
     name: str = "modifiers"
     folder: str = "."
-    parser_version: str = "1"
+    parser_version: str = field(default_factory=lambda: f"2+{_table_hash()}")
+    """The table's content is this source's input: it is part of the fingerprint."""
     table: Literal["records", "ptp"] = "records"
 
     def discover(self, root: Path) -> list[Release]:
         """One release, from the package itself; `root` (a mirror) has nothing for it."""
-        return [Release(self.name, _release(), ())]
+        return [Release(self.name, RELEASE, ())]
 
     def parse(self, release: Release) -> Iterator[Record]:
         for item in _level_one():

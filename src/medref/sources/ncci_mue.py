@@ -132,7 +132,7 @@ def read_reshaped_mue(path: Path, service: MueService) -> Iterator[MueRow]:
 
 
 def _units(path: Path, value: str, line: int) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # not '²', which int() refuses
         raise SourceFormatError(
             path, f"MUE value {value!r} is not a whole number of units", line=line
         )

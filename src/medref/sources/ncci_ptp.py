@@ -135,7 +135,7 @@ def _official_ptp_edit(path: Path, cells: list[str], line: int) -> PtpEdit:
         )
     if indicator not in PTP_MODIFIER_INDICATORS:
         raise _bad_modifier(path, indicator, line)
-    if not (len(effective) == 8 and effective.isdigit()):
+    if not (len(effective) == 8 and effective.isascii() and effective.isdigit()):
         raise SourceFormatError(path, f"effective date {effective!r} is not YYYYMMDD", line=line)
     return PtpEdit(
         column1,

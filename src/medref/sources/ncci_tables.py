@@ -132,16 +132,19 @@ def quarter_bounds(folder: Path) -> tuple[date, date]:
 
 
 def csv_rows(path: Path, encoding: str, **dialect: Any) -> Iterator[tuple[int, list[str]]]:
-    """(line, row) pairs of a CSV or tab-delimited table, gzip or plain, with decoding and
-    truncation errors named by file and line. Blank lines are left out."""
+    """(line, row) pairs of a CSV or tab-delimited table, gzip or plain, read strictly to the
+    end (a quote still open at the end of the file is an error, not a last row), with
+    decoding and truncation errors named by file and line. Blank lines are left out."""
     line = 0
     try:
         with _open_text(path, encoding) as handle:
-            reader = csv.reader(handle, **dialect)
+            reader = csv.reader(handle, strict=True, **dialect)
             for row in reader:
                 line = reader.line_num
                 if row:
                     yield line, row
+    except csv.Error as exc:
+        raise SourceFormatError(path, f"malformed CSV ({exc})", line=line + 1) from exc
     except (EOFError, OSError, zlib.error) as exc:
         raise SourceFormatError(
             path, f"the file is damaged or truncated ({exc})", line=line + 1
@@ -184,7 +187,7 @@ def to_date(path: Path, value: str, line: int, what: str, *, julian: bool = Fals
     workbook does); blank or `*` = no date."""
     value = value.strip()
     try:
-        if julian and len(value) == 7 and value.isdigit():
+        if julian and len(value) == 7 and value.isascii() and value.isdigit():
             return date(int(value[:4]), 1, 1) + timedelta(days=_day_of_year(value[4:]) - 1)
         return parse_date(value)
     except ValueError:
@@ -200,7 +203,8 @@ def _day_of_year(digits: str) -> int:
 
 def to_int(path: Path, value: str, line: int, what: str, allowed: Iterable[int]) -> int:
     allowed = tuple(allowed)
-    if not value.strip().isdigit() or int(value) not in allowed:
+    digits = value.strip()
+    if not (digits.isascii() and digits.isdigit()) or int(digits) not in allowed:
         raise SourceFormatError(
             path,
             f"{what} {value!r} is not one of {', '.join(map(str, allowed))}",

@@ -173,7 +173,7 @@ class RvuRow:
 def read_rvu_rows(path: Path) -> Iterator[RvuRow]:
     try:
         with path.open(encoding=ENCODING, newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, strict=True)
             columns = read_columns(path, reader)
             seen: dict[tuple[str, str], int] = {}
             for row in reader:
@@ -189,6 +189,8 @@ def read_rvu_rows(path: Path) -> Iterator[RvuRow]:
                     )
                 seen[key] = reader.line_num
                 yield RvuRow(values, reader.line_num, path)
+    except csv.Error as exc:
+        raise SourceFormatError(path, f"malformed CSV ({exc})", line=reader.line_num) from exc
     except UnicodeDecodeError as exc:
         raise SourceFormatError(path, f"the file is not {ENCODING} text ({exc.reason})") from exc
 

@@ -100,7 +100,7 @@ def read_pos_file(path: Path, release: Release) -> Iterator[Record]:
 def read_pos(path: Path, release: Release) -> Iterator[Record]:
     try:
         with path.open(encoding=ENCODING, newline="") as handle:
-            reader = csv.reader(handle)
+            reader = csv.reader(handle, strict=True)
             header = next(reader, None)
             if header is None or tuple(cell.strip() for cell in header) != COLUMNS:
                 raise SourceFormatError(
@@ -112,6 +112,8 @@ def read_pos(path: Path, release: Release) -> Iterator[Record]:
             for row in reader:
                 if any(cell.strip() for cell in row):
                     yield pos_record(path, [cell.strip() for cell in row], reader.line_num, release)
+    except csv.Error as exc:
+        raise SourceFormatError(path, f"malformed CSV ({exc})", line=reader.line_num) from exc
     except UnicodeDecodeError as exc:
         raise SourceFormatError(path, f"the file is not {ENCODING} text ({exc.reason})") from exc
 

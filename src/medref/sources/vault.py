@@ -1,21 +1,24 @@
 """The knowledge vault as a source: one `WIKI:<slug>` record per concept page.
 
-The vault lives with the project (`vault/` in the repository, or `MEDREF_VAULT`), not in
-the CMS mirror: the build passes the vault folder itself as `root`. Its release is `v` plus eight hex digits
-of a hash over every page, so an edited page makes a new release and an unchanged vault is
-not parsed again. There is nothing to download.
+The vault ships in the package (`medref/vault_pages`), or is a folder of the user's
+(`MEDREF_VAULT`), not in the CMS mirror: the build passes the vault folder itself as `root`.
+Its release is a name users can read in citations: the medref version for the packaged
+vault (`medref-0.1.0`), the date of the newest page for a folder of one's own. The build
+fingerprint hashes every page, so an edited page is parsed again and an unchanged vault is
+not. There is nothing to download.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from medref import refs
+from medref import __version__, refs
 from medref.records import Record
+from medref.settings import PACKAGED_VAULT
 from medref.sources.base import DownloadSpec, Release
 from medref.vault import VaultPage, parse_page, render_links
 
@@ -36,7 +39,7 @@ class VaultSource:
         pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
         if not pages:
             return []
-        return [Release(self.name, content_release(pages), tuple(pages))]
+        return [Release(self.name, edition(folder, pages), tuple(pages))]
 
     def parse(self, release: Release) -> Iterator[Record]:
         for path in release.files:
@@ -46,12 +49,13 @@ class VaultSource:
         return []
 
 
-def content_release(paths: Iterable[Path]) -> str:
-    """`v` + 8 hex digits of a hash over the pages' names and bytes."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return "v" + digest.hexdigest()[:8]
+def edition(folder: Path, pages: Iterable[Path]) -> str:
+    """`medref-<version>` for the vault medref ships, else the date (UTC) of the newest
+    page of the folder."""
+    if folder.resolve() == PACKAGED_VAULT.resolve():
+        return f"medref-{__version__}"
+    newest = max(path.stat().st_mtime for path in pages)
+    return datetime.fromtimestamp(newest, UTC).date().isoformat()
 
 
 def page_record(page: VaultPage, release: str) -> Record:

@@ -13,13 +13,21 @@ from medref.claims.rules.base import Check, RuleContext
 
 MODULES = (
     "code_validity",
+    "pfs_status",
     "ptp",
     "mue",
+    "duplicate",
+    "bilateral",
+    "assistant",
     "add_on",
+    "complexity_add_on",
     "modifiers",
     "place_of_service",
     "global_surgery",
+    "price",
 )
+"""Rules that deny a line (`RuleContext.deny`) come before `add_on`, which asks whether a
+primary is payable."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,26 +8,49 @@ those) and never report `pass` without a loaded table behind it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
-from medref.claims.model import Claim, Finding, Status
+from medref.claims.model import Claim, ClaimLine, Finding, Status
+from medref.claims.scope import ClaimScope, PatientScope, Scope
 from medref.claims.tables import CodeDates, EditTables, Lookup, Versioned, window
+from medref.codes.service_kinds import is_em
+from medref.pricing import Pricer
 
 Check = Callable[[Claim, "RuleContext"], Iterable[Finding]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RuleContext:
     tables: EditTables
     passes: bool = True
     """Report `pass` findings; off when only problems are wanted (saves building them)."""
+    scope: Scope | None = None
+    """The lines the claim under check is seen against (set by the engine per claim)."""
+    denied: dict[int, Finding] = field(default_factory=dict)
+    """Lines a rule has failed so far in this case (by `id(line)`), for rules that depend
+    on another line being payable (an add-on's primary). Cleared by the engine per case."""
+    pricer: Pricer | None = None
+    """Prices lines in the check's payment locality; None when no locality was given."""
+    amounts: dict[int, Decimal] = field(default_factory=dict)
+    """Allowed amounts the `price` rule found (by `id(line)`), stamped by the engine onto
+    every finding of the line. Cleared per case."""
+
+    def lines_of(self, claim: Claim) -> ClaimScope | PatientScope:
+        scope = self.scope
+        if scope is None or scope.claim is not claim:
+            scope = self.scope = ClaimScope(claim)
+        return scope
+
+    def deny(self, line: ClaimLine, finding: Finding) -> Finding:
+        """Record that `finding` fails `line`; returns the finding."""
+        self.denied.setdefault(id(line), finding)
+        return finding
 
 
-def is_em(code: str) -> bool:
-    """CPT Evaluation and Management (99202-99499), by number."""
-    return len(code) == 5 and "99202" <= code <= "99499" and code.isdigit()
+__all__ = ["Check", "Outcome", "RuleContext", "is_em", "listed_on"]
 
 
 class Outcome(NamedTuple):

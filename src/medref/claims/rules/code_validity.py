@@ -2,9 +2,10 @@
 
 - HCPCS Level II codes: listed in the HCPCS file and in force on the date (add and
   termination dates of the quarterly Alpha-Numeric HCPCS File, `HCPCS:<code>`).
-- CPT codes: checked by form only (5 digits, or 4 digits and F, T, U, M or A). The CPT code
-  list is the AMA's and medref does not ship it; a well-formed CPT code passes with a message
-  that says so.
+- CPT codes: checked by form only (5 digits in one of the Category I sections, or 4 digits
+  and F, T, U, M or A). The CPT code list is the AMA's and medref does not ship it; a
+  well-formed CPT code passes with a message that says so, and a 5-digit number in no section
+  (00050: below Anesthesia's 00100) fails.
 - ICD-10-CM diagnoses: present and billable in the release in force on the claim's dates
   (fiscal year from October 1, April updates). A header (a code with children) fails with
   some of its billable children as the hint: claims need the most specific code (ICD-10-CM
@@ -42,6 +43,15 @@ def procedure_form(code: str) -> Outcome | None:
         return Outcome("fail", str(exc), ref, CPT_VINTAGE)
     if hint == "hcpcs-level-2":
         return None
+    if found.system == "cpt-category-1" and found.category is None:
+        return Outcome(
+            "fail",
+            f"{code} lies in no CPT Category I section (Anesthesia 00100-01999, Surgery "
+            "10000-69990, Radiology, Pathology and Laboratory, Medicine, E/M): no CPT code has "
+            "this number",
+            f"CPT:{code}",
+            CPT_VINTAGE,
+        )
     return Outcome(
         "pass",
         f"{code} is a well-formed CPT code ({found.category or found.system}); checked by form "
@@ -59,7 +69,9 @@ def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         outcome = procedure_form(code)
         if outcome is None:
             outcome = listed_on(hcpcs, code, line.date_of_service, "HCPCS code", f"HCPCS:{code}")
-        if ctx.passes or outcome.status != "pass":
+        if outcome.status == "fail":
+            yield ctx.deny(line, Finding(claim_id, line.line, RULE_ID, *outcome))
+        elif ctx.passes or outcome.status != "pass":
             yield Finding(claim_id, line.line, RULE_ID, *outcome)
     if claim.diagnoses:
         yield from diagnoses(claim, ctx)

@@ -1,7 +1,9 @@
 """Modifiers: known, and allowed by the code's Physician Fee Schedule indicators.
 
-Known: a Level II modifier listed and in force in the HCPCS file (`MOD:<mod>`), or one of the
-two-digit CPT modifiers medref knows by number (`medref.codes.modifiers`).
+Known: a Level II modifier listed and in force in the HCPCS file (`MOD:<mod>`), one of the
+two-digit CPT modifiers medref knows by number (`medref.codes.modifiers`), a CPT Category II
+modifier (1P, 2P, 3P, 8P) on a Category II code, or an ambulance origin/destination pair
+(`RH`, residence to hospital) on an ambulance code (IOM 100-04, chapter 15, §30 A).
 
 Payment modifiers against the PFS indicators of the line's code (RVU file layout and its
 Attachment A; IOM 100-04, chapter 12, §40.6-40.8 for multiple, bilateral, co- and team
@@ -10,8 +12,9 @@ surgery), `PFS:<code>`:
   physician interpretation, where only TC is ruled out); TC needs indicator 1;
 - 50 needs bilateral indicator 1 (150% adjustment) or 3 (each side paid); 0 (bilateral
   adjustment inappropriate), 2 (already bilateral) and 9 fail;
-- 51 needs multiple procedure indicator 1, 2 or 3 (the surgical and endoscopy rules that
-  modifier 51 belongs to); 0, 9 and the imaging and therapy reductions 4-7 fail;
+- 51 passes whatever the multiple procedure indicator: Medicare finds multiple procedures
+  itself, by 51 or by more than one procedure on the day (§40.6 C.1), and applies the
+  reduction the indicator names (none for 0 and 9); the message says which;
 - 62 needs co-surgeon indicator 1 or 2; 66 needs team surgery indicator 1 or 2;
 - 80, 81, 82 and AS need assistant at surgery indicator 2; 0 (paid only with documentation
   of medical necessity), 1 (statutory restriction) and 9 fail.
@@ -31,8 +34,10 @@ from typing import NamedTuple
 from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext, listed_on
 from medref.claims.tables import PfsIndicators
+from medref.codes import modifier_groups as groups
 from medref.codes import pfs_indicators as pfs
 from medref.codes.modifiers import CPT_MODIFIER_NUMBERS
+from medref.codes.service_kinds import is_ambulance
 
 RULE_ID = "modifiers"
 CPT_VINTAGE = "CPT modifiers (by number)"
@@ -44,6 +49,8 @@ class IndicatorRule(NamedTuple):
     allowed: frozenset[int]
     name: str
     meanings: dict[str, str]
+    note: str = ""
+    """Said after an allowed verdict."""
 
 
 ASSISTANT = IndicatorRule(
@@ -56,7 +63,12 @@ INDICATOR_RULES: dict[str, IndicatorRule] = {
         "bilat_surg", frozenset({1, 3}), "bilateral surgery indicator", pfs.BILATERAL_SURGERY
     ),
     "51": IndicatorRule(
-        "mult_proc", frozenset({1, 2, 3}), "multiple procedure indicator", pfs.MULTIPLE_PROCEDURE
+        "mult_proc",
+        frozenset(int(value) for value in pfs.MULTIPLE_PROCEDURE),
+        "multiple procedure indicator",
+        pfs.MULTIPLE_PROCEDURE,
+        "; Medicare identifies multiple procedures itself, with or without 51, and applies "
+        "the rule this indicator names (IOM 100-04/12/40.6 C.1)",
     ),
     "62": IndicatorRule("co_surg", frozenset({1, 2}), "co-surgeon indicator", pfs.CO_SURGEONS),
     "66": IndicatorRule("team_surg", frozenset({1, 2}), "team surgery indicator", pfs.TEAM_SURGERY),
@@ -91,7 +103,11 @@ def judge(
 
 
 def known(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Finding:
-    """Whether a modifier exists: a CPT modifier number, or a Level II modifier in force."""
+    """Whether a modifier exists: a CPT modifier number, a Category II modifier, an ambulance
+    origin/destination pair, or a Level II modifier in force."""
+    special = special_modifier(claim_id, line, modifier)
+    if special is not None:
+        return special
     if modifier.isdigit():
         if modifier in CPT_MODIFIER_NUMBERS:
             return Finding(
@@ -116,6 +132,38 @@ def known(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Fi
         ctx.tables.modifiers, modifier, line.date_of_service, "modifier", f"MOD:{modifier}"
     )
     return Finding(claim_id, line.line, RULE_ID, *outcome)
+
+
+def special_modifier(claim_id: str, line: ClaimLine, modifier: str) -> Finding | None:
+    """Category II and ambulance modifiers, which the HCPCS modifier list does not hold."""
+    meaning = groups.CATEGORY_II_MODIFIERS.get(modifier)
+    if meaning is not None:
+        on_category_2 = len(line.code) == 5 and line.code[:4].isdigit() and line.code[4] == "F"
+        return Finding(
+            claim_id,
+            line.line,
+            RULE_ID,
+            "pass" if on_category_2 else "fail",
+            f"{modifier} is a CPT Category II modifier ({meaning})"
+            + (
+                "" if on_category_2 else f": it is reported with Category II codes, not {line.code}"
+            ),
+            f"MOD:{modifier}",
+            CPT_VINTAGE,
+        )
+    if is_ambulance(line.code) and modifier not in CPT_MODIFIER_NUMBERS:
+        trip = groups.ambulance_modifier(modifier)
+        if trip is not None:
+            return Finding(
+                claim_id,
+                line.line,
+                RULE_ID,
+                "pass",
+                f"{modifier} is an ambulance origin/destination modifier: {trip}",
+                groups.AMBULANCE_SECTION,
+                "Ambulance modifiers (IOM 100-04/15/30 A)",
+            )
+    return None
 
 
 def against_pfs(
@@ -155,7 +203,7 @@ def against_pfs(
             line.line,
             RULE_ID,
             "pass",
-            f"modifier {modifier} allowed: {said}",
+            f"modifier {modifier} allowed: {said}{rule.note}",
             ref,
             loaded.vintage,
         )

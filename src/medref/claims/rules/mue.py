@@ -6,9 +6,11 @@ The MUE adjudication indicator (MAI) says what the limit counts:
 - MAI 1, a claim line edit: the units of each line are compared with the limit (the same
   code on another line, with an appropriate modifier, is counted separately);
 - MAI 2 (policy) and MAI 3 (clinical): a date of service edit: the units of every line of the
-  code on one date of service are summed, and when the sum exceeds the limit every one of
-  those lines fails (CMS denies all the units of the day). MAI 3 excess units may be paid on
-  appeal with records; MAI 2 limits are absolute.
+  code on one date of service by the same rendering provider are summed (the claim's lines;
+  with a patient id, every claim of the patient: §20.9.1.1 A puts "all line items for the
+  same beneficiary, same NPI, and same date of service" under the edits), and when the sum
+  exceeds the limit every one of those lines fails (CMS denies all the units of the day).
+  MAI 3 excess units may be paid on appeal with records; MAI 2 limits are absolute.
 A code without an MUE passes (the table has no limit for it).
 """
 
@@ -19,6 +21,7 @@ from datetime import date
 
 from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext
+from medref.claims.scope import Scope
 from medref.claims.tables import MueLimit
 from medref.codes.ncci import MAI_MEANINGS
 
@@ -29,6 +32,7 @@ SECTION = "IOM:100-04/23/20.9"
 def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     table = ctx.tables.mue[claim.setting]
     claim_id = claim.claim_id
+    scope = ctx.lines_of(claim)
     for day, lines in claim.by_date().items():
         loaded = table.on(day)
         if loaded is None:
@@ -38,6 +42,7 @@ def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             continue
         limits, vintage = loaded.data, loaded.vintage
         memo = table.memo
+        day_lines = scope.on(day)
         for line in lines:
             code = line.code
             limit = limits.get(code)
@@ -46,19 +51,27 @@ def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                     message = f"no MUE for {code} in the {claim.setting} table"
                     yield Finding(claim_id, line.line, RULE_ID, "pass", message, SECTION, vintage)
                 continue
-            if limit.mai == 1 or len(lines) == 1:
+            if limit.mai == 1 or len(day_lines) == 1:
                 total = line.units
             else:
                 total = 0
-                for other in lines:
-                    if other.code == code:
+                for other in day_lines:
+                    if other.code == code and other.rendering_npi == line.rendering_npi:
                         total += other.units
             if total > limit.units:
                 if limit.mai == 1:
                     message = per_line(line, limit)
                 else:
-                    message = per_day([other for other in lines if other.code == code], limit, day)
-                yield Finding(claim_id, line.line, RULE_ID, "fail", message, f"MUE:{code}", vintage)
+                    group = [
+                        other
+                        for other in day_lines
+                        if other.code == code and other.rendering_npi == line.rendering_npi
+                    ]
+                    message = per_day(group, limit, day, scope)
+                finding = Finding(
+                    claim_id, line.line, RULE_ID, "fail", message, f"MUE:{code}", vintage
+                )
+                yield ctx.deny(line, finding)
             elif ctx.passes:
                 key = (total, limit)
                 known: str | None = memo.get(key)
@@ -83,10 +96,10 @@ def per_line(line: ClaimLine, limit: MueLimit) -> str:
     )
 
 
-def per_day(group: list[ClaimLine], limit: MueLimit, day: date) -> str:
+def per_day(group: list[ClaimLine], limit: MueLimit, day: date, scope: Scope) -> str:
     total = sum(line.units for line in group)
     counted = (
-        " + ".join(f"{line.units} (line {line.line})" for line in group) + f" = {total}"
+        " + ".join(f"{line.units} ({scope.where(line)})" for line in group) + f" = {total}"
         if len(group) > 1
         else str(total)
     )

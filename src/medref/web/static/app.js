@@ -272,12 +272,14 @@ async function renderCode(code, dos) {
     card.innerHTML = `<article class="card" id="code-card">
       <p class="big">${esc(head)} <span class="meta">${esc(c.system)}${c.category ? " · " + esc(c.category) : ""}${c.subcategory ? " / " + esc(c.subcategory) : ""}</span></p>
       <p><span class="badge ${verdict[1]}">${verdict[0]}</span>${c.date_of_service ? ` on ${esc(c.date_of_service)}` : ""} — ${esc(c.validity)} ${c.ref ? refButton(c.ref, "", c.release || "") : ""}</p>
+      ${c.mixed_periods ? `<p class="warning" id="mixed-periods" role="note"><strong>Different periods:</strong> ${esc(c.mixed_periods)}</p>` : ""}
       ${c.descriptor ? `<p><strong>Descriptor (your licensed file):</strong> ${esc(c.descriptor)}</p>` : ""}
       ${recordBlock(c.record)}${icdBlock(c.icd)}${modifierBlock(c)}${pfsBlock(c.pfs)}${mueBlock(c.mue)}${ptpBlock(c.ptp)}${addOnBlock(c.add_on)}
       ${c.mentions.length ? `<h2>Texts citing ${esc(c.code)}</h2><ul>${c.mentions.map((m) => `<li>${refButton(m.ref, "", m.release)} ${esc(m.title)}</li>`).join("")}</ul>` : ""}
       ${c.other_readings.length ? `<p class="meta">Also reads as ${c.other_readings.map((o) => `${esc(o.system)} ${o.ref ? esc(o.ref) : ""}`).join(", ")}</p>` : ""}
       ${c.gaps.length ? `<ul class="meta">${c.gaps.map((g) => `<li>${esc(g)}</li>`).join("")}</ul>` : ""}
-      ${c.releases.length ? `<p class="meta">Releases used: ${esc(c.releases.join(", "))}</p>` : ""}
+      ${c.periods.length ? `<h2>Tables read</h2><table class="grid" id="periods"><thead><tr><th>table</th><th>release</th><th>dates of service it governs</th></tr></thead><tbody>
+        ${c.periods.map((p) => `<tr><td>${esc(p.table)}</td><td>${esc(p.release)}</td><td>${esc(p.covers)}</td></tr>`).join("")}</tbody></table>` : ""}
     </article>`;
   } catch (error) { showError(card, error); }
 }
@@ -311,7 +313,8 @@ function modifierBlock(c) {
 
 function pfsBlock(rows) {
   if (!rows.length) return "";
-  return `<h2>Physician fee schedule</h2>` + rows.map((row) => `<h3>${refButton(row.ref, "", row.release)} <span class="meta">release ${esc(row.release)}${row.modifier ? ", modifier " + esc(row.modifier) : ""}</span></h3>
+  return `<h2>Physician fee schedule</h2>` + rows.map((row) => `<h3>${refButton(row.ref, "", row.release)} <span class="meta">release ${esc(row.release)}${row.modifier ? ", modifier " + esc(row.modifier) : ""}</span>${row.applies ? "" : ` <span class="badge fail">does not apply</span>`}</h3>
+    ${row.applies ? "" : `<p class="warning pfs-not-applied">This row does not apply: ${esc(row.does_not_apply_because)}</p>`}
     <table class="grid"><thead><tr><th>indicator</th><th>value</th><th>meaning</th></tr></thead><tbody>
     ${row.indicators.map((i) => `<tr><td>${esc(i.name)}</td><td>${esc(i.value)}</td><td>${esc(i.meaning || "")}</td></tr>`).join("")}
     </tbody></table><p class="meta">${Object.entries(row.rvus).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${esc(k.replace(/_/g, " "))} ${esc(v)}`).join(" · ")}</p>`).join("");
@@ -320,7 +323,7 @@ function pfsBlock(rows) {
 function mueBlock(rows) {
   if (!rows.length) return "";
   return `<h2>Medically unlikely edits</h2><table class="grid"><thead><tr><th>setting</th><th>units</th><th>adjudication</th><th>rationale</th><th>source</th></tr></thead><tbody>
-    ${rows.map((r) => `<tr><td>${esc(r.setting)}</td><td>${esc(r.units)}</td><td>MAI ${esc(r.mai)}: ${esc(r.mai_meaning)}</td><td>${esc(r.rationale)}</td><td>${refButton(r.ref, "", r.release)}</td></tr>`).join("")}</tbody></table>`;
+    ${rows.map((r) => `<tr><td>${esc(r.setting)}</td><td>${esc(r.units)}</td><td>MAI ${esc(r.mai)}: ${esc(r.mai_meaning)}</td><td>${esc(r.rationale)}</td><td>${refButton(r.ref, "", r.release)} <span class="meta">release ${esc(r.release)}</span></td></tr>`).join("")}</tbody></table>`;
 }
 
 function ptpBlock(ptp) {
@@ -418,7 +421,7 @@ async function runCheck() {
   } catch (error) { showError(target, error); }
 }
 
-const SEVERITY = { error: 0, fail: 1, bypassed: 2, no_data: 3, pass: 4 };
+const SEVERITY = { error: 0, fail: 1, warning: 2, bypassed: 3, no_data: 4, pass: 5 };
 const statusChips = (counts) => Object.entries(counts).sort((a, b) => SEVERITY[a[0]] - SEVERITY[b[0]])
   .map(([status, n]) => `<span class="badge ${esc(status)}">${esc(status.replace("_", " "))} ${n}</span>`).join(" ");
 

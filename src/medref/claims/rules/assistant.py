@@ -1,0 +1,58 @@
+"""An assistant at surgery beside co-surgeons or a surgical team (IOM 100-04/12/40.9):
+"Payment is not generally allowed for an assistant surgeon when payment for either two
+surgeons (modifier -62) or team surgeons (modifier -66) is appropriate"; it is paid only if a
+review verifies medical necessity.
+
+A line with 80, 81, 82 or AS fails when the same line carries 62 or 66 (one surgeon cannot be
+both), or when another line of the same code and date (the claim's; with a patient id, any
+claim of the patient, whoever the provider: co-surgeons and assistants are different people)
+carries 62 or 66.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from medref.claims.model import Claim, Finding
+from medref.claims.rules.base import RuleContext
+from medref.codes.modifier_groups import ASSISTANT_AT_SURGERY, CO_OR_TEAM_SURGERY
+
+RULE_ID = "assistant"
+SECTION = "IOM:100-04/12/40.9"
+VINTAGE = "IOM 100-04 ch.12 §40.9"
+
+
+def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+    scope = ctx.lines_of(claim)
+    for line in claim.lines:
+        if not line.modifiers or ASSISTANT_AT_SURGERY.isdisjoint(line.modifiers):
+            continue
+        assisting = ASSISTANT_AT_SURGERY.intersection(line.modifiers)
+        role = "/".join(sorted(assisting))
+        surgeons = CO_OR_TEAM_SURGERY.intersection(line.modifiers)
+        if surgeons:
+            message = (
+                f"{line.code} (line {line.line}) carries assistant modifier {role} and "
+                f"{'/'.join(sorted(surgeons))} on one line: one surgeon is either an assistant "
+                "or a co-/team surgeon"
+            )
+        else:
+            others = [
+                other
+                for other in scope.on(line.date_of_service)
+                if other is not line
+                and other.code == line.code
+                and CO_OR_TEAM_SURGERY.intersection(other.modifiers)
+            ]
+            if not others:
+                continue
+            other = others[0]
+            kind = "/".join(sorted(CO_OR_TEAM_SURGERY.intersection(other.modifiers)))
+            message = (
+                f"{line.code} (line {line.line}, assistant {role}) with {kind} on "
+                f"{scope.where(other)}: an assistant at surgery is not generally paid when "
+                "co-surgeons or a team are paid; only if review verifies medical necessity"
+            )
+        yield ctx.deny(
+            line, Finding(claim.claim_id, line.line, RULE_ID, "fail", message, SECTION, VINTAGE)
+        )
