@@ -59,6 +59,9 @@ def test_keywords_that_ask_nothing_are_asked_as_they_are() -> None:
         ("Can we bill the patient?", "yes_no"),
         ("what do we do", "procedure"),
         ("When does a provider have to give an ABN?", "condition"),
+        ("What is the phone number of our MAC?", "contact"),
+        ("Who is the current CMS administrator?", "office_holder"),
+        ("Who bills the discharge when the patient dies?", "who"),
     ],
 )
 def test_the_kind_of_answer_follows_the_question_form(text: str, kind: str) -> None:

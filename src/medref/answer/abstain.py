@@ -17,9 +17,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
-from medref.answer.evidence import Profile
+from medref.answer.evidence import REQUIRED, SHAPES, Profile
 from medref.answer.types import Evidence
 from medref.retrieval.question import Question
 from medref.retrieval.search import Hit
@@ -74,21 +74,24 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-z))
 
     @classmethod
-    def packaged(cls) -> Calibration:
+    def packaged(cls, kind: BuildKind) -> Calibration:
         body: dict[str, Any] = json.loads(
             resources.files("medref.answer").joinpath("calibration.json").read_text()
-        )
+        )[kind]
         return cls(dict(body["weights"]), float(body["bias"]), float(body["threshold"]))
 
 
-_CALIBRATION: Calibration | None = None
+BuildKind = Literal["dense", "lexical"]
+"""A build with MiniLM vectors, or one without (MEDREF_EMBEDDINGS=false): its signals differ
+(no similarity), so each has its own fitted model."""
+_PACKAGED: dict[str, Calibration] = {}
 
 
-def calibration() -> Calibration:
-    global _CALIBRATION
-    if _CALIBRATION is None:
-        _CALIBRATION = Calibration.packaged()
-    return _CALIBRATION
+def calibration(kind: BuildKind) -> Calibration:
+    """The packaged model for builds of this kind (read once)."""
+    if kind not in _PACKAGED:
+        _PACKAGED[kind] = Calibration.packaged(kind)
+    return _PACKAGED[kind]
 
 
 NEVER_REFUSE = Calibration(dict.fromkeys(FEATURES, 0.0), 0.0, 0.0)
@@ -119,12 +122,22 @@ def judge(
     hits: Sequence[Hit],
     held: frozenset[str],
     model: Calibration | None = None,
+    kind: BuildKind = "dense",
 ) -> Verdict:
     """Refuse or answer from the best evidence (`held`: the terms of the top records)."""
     if not evidence:
         return Verdict(True, "no retrieved sentence shares a word with the question", 0.0, None)
+    missing = [
+        kind
+        for kind in wanted.kinds
+        if kind in REQUIRED and not SHAPES[kind].search(evidence[0].quote)
+    ]
+    if missing:
+        return Verdict(
+            True, f"no retrieved sentence gives a {missing[0].replace('_', ' ')}", 0.0, None
+        )
     found = signals(wanted, evidence, held, hits)
-    model = model or calibration()
+    model = model or calibration(kind)
     confidence = model.confidence(found)
     if confidence < model.threshold:
         shown = ", ".join(f"{k} {v:.2f}" for k, v in found.as_dict().items())

@@ -33,6 +33,10 @@ MAX_RECORDS = 3
 EXTRA_UNITS = 2
 CANDIDATES = 10
 """Code hits considered for one answer (the search's first few)."""
+FOCUS_WEIGHT = 1.0
+RANK_WEIGHT = 0.1
+BILLABLE_BONUS = 0.1
+"""A code valid on claims (an ICD-10-CM leaf) before a category that is not."""
 SIMILARITY_WEIGHT = 1.0
 """Weight of the question's semantic similarity to a code's description (MiniLM): lay words
 ("nothing to do with the hospice diagnosis") meet official ones ("not related to the
@@ -75,9 +79,20 @@ def wants_code_answer(question: Question, hits: Sequence[Hit]) -> bool:
         return False
     if any(part.asked == "code" for part in question.parts):
         return any(is_code_record(hit.ref) for hit in hits[:CANDIDATES])
+    if question.asked == "definition" and any(
+        hit.via == "route" and names(question, hit.ref) for hit in hits[:CANDIDATES]
+    ):
+        return True  # "what do modifiers JG and TB mean on a drug line?"
     return is_code_record(hits[0].ref) and (
         question.parse.lookup or (_strong(hits[0]) and _intent_matches(question, hits[0]))
     )
+
+
+def names(question: Question, ref: str) -> bool:
+    """The question names the code, modifier or one code of the edit pair `ref` is about."""
+    named = {code.upper() for code in (*question.parse.codes, *question.parse.modifiers)}
+    ident = ref.partition(":")[2].upper()
+    return ident in named or any(part in named for part in ident.split("/"))
 
 
 def _intent_matches(question: Question, hit: Hit) -> bool:
@@ -133,20 +148,27 @@ def code_records(
         if record is None:
             continue
         seen.add(hit.ref)
-        if _strong(hit) and rank == 0:
-            scored.append((10.0, record))
+        if (_strong(hit) and rank == 0) or (hit.via == "route" and names(question, hit.ref)):
+            scored.append((10.0 - rank / 100, record))
             continue
         match = subject.coverage(_record_terms(record, vocabulary)) if subject.weights else 1.0
         billable = record.data.get("billable") is not False
         meaning = SIMILARITY_WEIGHT * (hit.similarity or 0.0)
-        value = match + _focus(record, asked) + meaning + 0.1 / (1 + rank) + 0.1 * billable
+        value = (
+            match
+            + FOCUS_WEIGHT * _focus(record, asked)
+            + meaning
+            + RANK_WEIGHT / (1 + rank)
+            + BILLABLE_BONUS * billable
+        )
         scored.append((value, record))
     scored.sort(key=lambda item: -item[0])
     best = scored[0][0] if scored else 0.0
     if best <= 0.2:
         return []
     chosen = [record for value, record in scored if value >= KEEP_SHARE * best]
-    return chosen[: MAX_RECORDS if several else 1]
+    named = sum(1 for value, _ in scored if value >= 9.0)
+    return chosen[: MAX_RECORDS if several or named > 1 else 1]
 
 
 def _focus(record: Record, asked: frozenset[str]) -> float:

@@ -7,6 +7,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+from medref.answer.abstain import BuildKind
 from medref.answer.codes import CodeTable
 from medref.answer.evidence import SentenceCache, TermWeights
 from medref.kb import KnowledgeBase
@@ -25,6 +26,11 @@ class AnswerContext:
     @property
     def vocabulary(self) -> Vocabulary:
         return self.searcher.vocabulary
+
+    @property
+    def build_kind(self) -> BuildKind:
+        """Which abstention model fits this build (with or without MiniLM vectors)."""
+        return "dense" if self.searcher.dense is not None else "lexical"
 
 
 _contexts: weakref.WeakKeyDictionary[Searcher, AnswerContext] = weakref.WeakKeyDictionary()

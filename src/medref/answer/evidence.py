@@ -93,6 +93,11 @@ _RULE = (
     r"only (?:if|when)|unless|no payment)\b"
 )
 SHAPES: dict[Asked, re.Pattern[str]] = {
+    "contact": re.compile(
+        r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b|\b[\w.+-]+@[\w-]+\.[\w.]+|\bhttps?://|\bwww\.",
+        re.IGNORECASE,
+    ),
+    "office_holder": re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.? [A-Z][a-z]+"),
     "time": re.compile(f"{_DURATION}|{_DATE}", re.IGNORECASE),
     "count": re.compile(
         rf"\b{_NUMBER_WORD}\s+(?:[\w-]+\s+){{0,3}}?(?:visits?|sessions?|times?|units?|"
@@ -129,9 +134,18 @@ SHAPES: dict[Asked, re.Pattern[str]] = {
     ),
 }
 """What a window holds when it gives the kind of answer asked (see `question.Asked`)."""
+REQUIRED: frozenset[Asked] = frozenset({"contact", "office_holder"})
+"""Kinds whose answer is the value itself: evidence without a value of the kind does not
+answer, however many of the question's words it holds."""
 LIST_SHAPE = re.compile(r"[•▪◦](?s:.*)[•▪◦]|\(1\)(?s:.*)\(2\)")
 """A quote holding two items of a list."""
 BULLETS = "•▪◦"
+BULLET = "•"
+MAX_LIST = 1400
+"""Longest quote a list is extended to."""
+LIST_SPANS = 12
+LEAD_IN_SPANS = 4
+"""How many sentences may stand between a lead-in ("the following services") and its list."""
 EXCLUSION = re.compile(r"\bnot\s+(?:be\s+)?includ|\bexclu", re.IGNORECASE)
 LEAD_IN = re.compile(r"\bfollowing\b|\bbelow\b|:\s*$", re.IGNORECASE)
 """Words that introduce a list ("the services listed below", "the following:")."""
@@ -262,7 +276,7 @@ class Profile:
                 found = set(numbers(match.group(0)))
                 if not found or not found <= self.question_numbers:
                     return True
-        return self.listing and LIST_SHAPE.search(quote) is not None
+        return self.listing and BULLET in quote
 
     def list_agrees(self, text: str, start: int) -> bool:
         """A list answers a list question only when its lead-in includes or excludes as
@@ -350,10 +364,42 @@ class Window:
     heading: frozenset[str]
     vectors: tuple[Vector | None, ...] = ()
     """The vectors of its sentences (one or two)."""
+    following: tuple[Span, ...] = ()
+    """The record's sentences after the window (a list it starts runs on in them)."""
 
     @property
     def quote(self) -> str:
         return self.record.text[self.start : self.end]
+
+    def with_list(self) -> int:
+        """The end of the window extended over the rest of the bulleted list it is part of
+        (up to MAX_LIST characters): a list question is answered by the whole list."""
+        text, end = self.record.text, self.end
+        following = list(self.following)
+        if BULLET not in text[self.start : end]:
+            if not LEAD_IN.search(text[self.start : end]):
+                return end  # neither a list nor the words that introduce one
+            first = next(
+                (
+                    i
+                    for i, span in enumerate(following[:LEAD_IN_SPANS])
+                    if BULLET in text[end : span.end]
+                ),
+                None,
+            )
+            if first is None:
+                return end
+            end = following[first].end
+            following = following[first + 1 :]
+        for span in following:
+            gap = text[end : span.start]
+            piece = text[span.start : span.end]
+            if span.end - self.start > MAX_LIST or not (BULLET in gap or BULLET in piece):
+                break
+            end = span.end
+            if not piece.rstrip().endswith((";", ",", "and", "or", ":")) and BULLET not in piece:
+                break
+        return end
 
     def meaning(self, question: Vector) -> float | None:
         """Cosine similarity of the question and the window's sentences taken together."""
@@ -388,6 +434,7 @@ def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
                 around(index, index),
                 heading,
                 sentences.vectors[index : index + 1],
+                spans[index + 1 : index + 1 + LIST_SPANS],
             )
         if index + 1 < count:
             following = spans[index + 1]
@@ -403,18 +450,17 @@ def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
                     around(index, index + 1),
                     heading,
                     sentences.vectors[index : index + 2],
+                    spans[index + 2 : index + 2 + LIST_SPANS],
                 )
 
 
-def windows(
-    kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache, prose_only: bool = True
-) -> list[Window]:
-    """Every window of the hits' records, once per record. Code records count only when the
-    question named them (a routed hit): a code's row only answers a question about it."""
+def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> list[Window]:
+    """Every window of the hits' prose records, once per record. Code records and edit rows
+    are answered from as records (codes.py), never quoted as prose evidence."""
     found: list[Window] = []
     seen: set[tuple[str, str, str]] = set()
     for rank, hit in enumerate(hits):
-        if prose_only and is_code_record(hit.ref) and hit.via != "route":
+        if is_code_record(hit.ref):
             continue
         record = hit_record(kb, hit)
         if record is None or (record.source, record.ref, record.release) in seen:
@@ -436,7 +482,11 @@ def score(
             continue
         coverage = wanted.coverage(window.context)
         quote = window.quote
-        typed = wanted.gives_value(quote) and wanted.list_agrees(window.record.text, window.start)
+        if wanted.listing:
+            typed = window.with_list() > window.end or BULLET in quote
+            typed = typed and wanted.list_agrees(window.record.text, window.start)
+        else:
+            typed = wanted.gives_value(quote)
         value = (
             OWN_WEIGHT * own
             + (1 - OWN_WEIGHT) * coverage
@@ -461,13 +511,14 @@ def score(
         record = window.record
         if known and index < SEMANTIC_CANDIDATES:
             value += MEANING_WEIGHT * (meaning if meaning is not None else usual)
+        end = window.with_list() if wanted.listing else window.end
         evidence.append(
             Evidence(
                 record.ref,
                 record.source,
                 record.release,
                 record.title,
-                window.quote,
+                record.text[window.start : end],
                 window.start,
                 value,
                 coverage,

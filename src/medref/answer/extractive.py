@@ -22,8 +22,8 @@ from medref.retrieval.question import Question, read
 from medref.retrieval.search import Hit
 from medref.retrieval.sentence_vectors import Vector
 
-MAX_SENTENCES = 3
-MAX_PER_RECORD = 2
+MAX_SENTENCES = 4
+MAX_PER_RECORD = 3
 CPT_NOTICE = (
     "CPT descriptors are AMA copyright and are not shipped: the answer shows the "
     "code's CMS data only"
@@ -31,7 +31,7 @@ CPT_NOTICE = (
 SECONDARY_PREFIX = "WIKI:"
 OFFICIAL_MIN_COVERAGE = 0.35
 """Least coverage of official text preferred over a vault page that answers better."""
-SAME_RECORD_RATIO = 0.85
+SAME_RECORD_RATIO = 0.75
 OTHER_RECORD_RATIO = 0.95
 """A further sentence must score at least this share of the best one."""
 PART_RATIO = 0.6
@@ -133,7 +133,9 @@ def other_parts(
             fresh_ranked = [item for item in ranked if item.ref not in cited]
             if not fresh_ranked:
                 continue
-            verdict = abstain.judge(question, wanted, fresh_ranked, hits, held, model)
+            verdict = abstain.judge(
+                question, wanted, fresh_ranked, hits, held, model, ctx.build_kind
+            )
             best = fresh_ranked[0]
             if not verdict.refuse and not ctx.codes.unknown(best.quote):
                 citation = Citation(best.ref, best.quote, best.source, best.release, best.title)
@@ -317,7 +319,7 @@ def prose_answer(
 ) -> Answer:
     ranked = official_first(evidence)
     held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
-    verdict = abstain.judge(question, wanted, ranked, hits, held, model)
+    verdict = abstain.judge(question, wanted, ranked, hits, held, model, ctx.build_kind)
     judged = verdict.signals.as_dict() if verdict.signals else None
     if verdict.refuse:
         refused = refusal.refuse(question.typed, hits, verdict.reason)

@@ -96,14 +96,15 @@ def command(
 
         samples = calibrate.collect(pooled, res.kb, searcher, res.settings)
         fitted = calibrate.calibrate(samples, [path.name for path in questions])
-        calibrate.write(fitted, calibrate_to)
+        kind = "dense" if searcher.dense is not None else "lexical"
+        calibrate.write(fitted, calibrate_to, kind)
         if as_json:
             echo_json(fitted)
         else:
             click.echo(
                 f"fitted on {fitted['samples']} prose answers ({fitted['right']} right, "
                 f"{fitted['unanswerable']} unanswerable): threshold {fitted['threshold']}, "
-                f"written to {calibrate_to}"
+                f"written to {calibrate_to} as the model for {kind} builds"
             )
         return
     answerer = load_answerer(res.settings) if answers else None

@@ -133,5 +133,8 @@ def calibrate(samples: Sequence[Sample], sources: Sequence[str]) -> dict[str, An
     }
 
 
-def write(report: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(report, indent=2) + "\n")
+def write(report: dict[str, Any], path: Path, kind: str) -> None:
+    """Store the model for builds of `kind` (dense or lexical), keeping the other one."""
+    models: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+    models[kind] = report
+    path.write_text(json.dumps(models, indent=2) + "\n")

@@ -123,11 +123,11 @@ class DenseIndex:
     """The build's vectors, searched exactly. The float16 file is memory-mapped and copied
     once to float32: numpy has no fast float16 matrix product (about 20x slower here)."""
 
-    def __init__(self, where: Path, embedder: Embedder | None = None) -> None:
+    def __init__(self, where: Path, embedder: Embedder | None = None, name: str = "dense") -> None:
         try:
-            meta = json.loads((where / "dense.json").read_text())
-            stored = np.load(where / "dense_vectors.npy", mmap_mode="r")
-            pairs = np.load(where / "dense_rows.npy")
+            meta = json.loads((where / f"{name}.json").read_text())
+            stored = np.load(where / f"{name}_vectors.npy", mmap_mode="r")
+            pairs = np.load(where / f"{name}_rows.npy")
         except (OSError, ValueError) as exc:
             raise KnowledgeBaseError(
                 f"the dense vectors in {where} are missing or unreadable ({exc}): "

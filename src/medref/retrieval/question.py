@@ -15,7 +15,7 @@ want to know, coder shorthand ("pt seen 2/29 - last day to file?"), or a few key
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from medref.retrieval.abbreviations import SHORTHAND
@@ -23,6 +23,8 @@ from medref.retrieval.route import QueryParse, parse
 
 Asked = Literal[
     "code",
+    "contact",
+    "office_holder",
     "time",
     "count",
     "amount",
@@ -44,6 +46,8 @@ Asked = Literal[
 - yes_no: whether a rule allows something ("can we bill ...?"), answered by the rule;
 - procedure: what to do ("what do we do", "how should we report");
 - condition: when or under what conditions a rule applies; who: which person or entity;
+- contact: a phone number, address, e-mail or web site; office_holder: who holds an office
+  now (the sources hold rules and roles, not the people in them);
 - open: anything else.
 """
 
@@ -70,6 +74,23 @@ _CUE_BREAK = re.compile(r"\s+[-–—:]\s+|\?\s*")
 """Dash or colon: "pt refused to sign ABN - what do we do"."""
 
 _KINDS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
+    (
+        "contact",
+        re.compile(
+            r"\b(?:phone|telephone|fax|toll[- ]free) (?:number|line)\b|\be-?mail(?: address)?\b"
+            r"|\b(?:mailing|street|web) ?(?:address|site)\b|\bwebsite\b|\burl\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "office_holder",
+        re.compile(
+            r"^\W*who (?:is|are|was|were) (?:the |our |my )?(?:current |new |present |acting "
+            r"|former )?(?:[\w-]+ ){0,3}?(?:administrator|secretary|director|head|chief|"
+            r"commissioner|president|chair(?:man|woman|person)?|officer|manager)s?\b",
+            re.IGNORECASE,
+        ),
+    ),
     (
         "time",
         re.compile(
@@ -103,7 +124,9 @@ _KINDS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
             r"\bwhat (?:does|do) .+ (?:mean|stand for|indicate|signify|represent)\b"
             r"|\bdefin(?:e|es|ed|ition)\b"
             r"|\bmeaning of\b|\bwho (?:counts|qualifies|is considered) as\b"
-            r"|^\W*what (?:is|are) (?:an?|the)? ?[\w-]+(?: [\w-]+)?\s*\??$",
+            r"|^\W*what (?:is|are) (?:an?|the)? ?[\w-]+(?: [\w-]+)?\s*\??$"
+            r"|^\W*what(?:'s|\s+is|\s+are)\s+(?:(?:hcpcs|cpt|icd-?10(?:-?cm)?|code|modifier|pos|"
+            r"place of service)\s+)*[a-z0-9.]{2,8}\s*\??$",
             re.IGNORECASE,
         ),
     ),
@@ -193,7 +216,7 @@ def asks(sentence: str) -> bool:
 
 
 _CODE_NOUN = re.compile(
-    r"\b(?:codes?|modifiers?|hcpcs|icd(?:-?10)?(?:-?cm)?|diagnosis code|place of service)\b",
+    r"\b(?:codes?|modifiers?|hcpcs|icd(?:[- ]?10)?(?:-?cm)?|diagnosis code|place of service)\b",
     re.IGNORECASE,
 )
 _BARE = re.compile(
@@ -209,7 +232,10 @@ def kind_of(text: str, context: str = "") -> Asked:
     ("Which one?") wants a code when the rest of the question is about one."""
     if _BARE.match(text) and (_CODE_NOUN.search(text) or _CODE_NOUN.search(context)):
         return "code"
-    return next((kind for kind, pattern in _KINDS if pattern.search(text)), "open")
+    found: Asked = next((kind for kind, pattern in _KINDS if pattern.search(text)), "open")
+    if found == "open" and not asks(text) and _CODE_NOUN.search(text):
+        return "code"  # keywords naming a code system: "icd10 charley horse in the calf"
+    return found
 
 
 def split_parts(focus: str) -> list[str]:
@@ -241,4 +267,6 @@ def read(typed: str) -> Question:
     else:
         focus, context = text, ""
     parts = tuple(Part(piece, kind_of(piece, text)) for piece in split_parts(focus))
-    return Question(typed, text, focus, context, parts, parse(text))
+    parsed = parse(text)
+    asked_first = sorted(parsed.codes, key=lambda code: code.upper() not in focus.upper())
+    return Question(typed, text, focus, context, parts, replace(parsed, codes=tuple(asked_first)))

@@ -87,6 +87,9 @@ class Searcher:
         self.dense = DenseIndex(where) if dense and (where / "dense.json").exists() else None
         self.vocabulary = Vocabulary.load(where)
         self.sentence_vectors = SentenceVectors.load(where) if self.dense is not None else None
+        self._where = where
+        self._diagnoses: DenseIndex | None = None
+        self._diagnoses_lock = threading.Lock()
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
         self._vectors_lock = threading.Lock()
         self.routes = RouteResolver(kb, self.table)
@@ -143,6 +146,15 @@ class Searcher:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         rows, similarity = self.dense.similarities(query)
         return self._top(similarity, rows, mask)
+
+    def diagnoses(self) -> DenseIndex | None:
+        """The ICD-10-CM vectors (loaded on first use: most questions never need them)."""
+        if self.dense is None or not (self._where / "dense_icd.json").exists():
+            return None
+        with self._diagnoses_lock:
+            if self._diagnoses is None:
+                self._diagnoses = DenseIndex(self._where, self.dense.embedder, name="dense_icd")
+        return self._diagnoses
 
     def query_vector(self, text: str) -> npt.NDArray[np.float32] | None:
         """The MiniLM vector of a query, embedded once: the answerer reuses the vector the
@@ -232,6 +244,13 @@ class Searcher:
         )
         if len(dense_rows):
             lists.append(self._collapse(dense_rows))
+            weights.append(LIST_WEIGHTS["dense"])
+        diagnoses = self.diagnoses() if wants_diagnosis(question) else None
+        vector = self.query_vector(question.text)
+        if diagnoses is not None and vector is not None and similarity is not None:
+            rows, values = diagnoses.similarities(vector)
+            similarity[rows] = values
+            lists.append(self._collapse(self._top(similarity, rows, mask)[0]))
             weights.append(LIST_WEIGHTS["dense"])
         for source in parsed.source_hints:
             hinted, _ = self._top(scores, None, mask & self._source_mask(source))
@@ -379,6 +398,19 @@ def _filters(
     if not query.strip():
         raise InputError("the query is empty: type a question, a code or a reference")
     return Filters(tuple(sources) if sources else None, release, date_of_service)
+
+
+OTHER_CODE_SYSTEMS = frozenset({"hcpcs", "modifier", "pos"})
+
+
+def wants_diagnosis(question: Question) -> bool:
+    """The question asks for a diagnosis code: it names ICD-10-CM, or asks for a code and
+    names no other code system."""
+    hints = set(question.parse.source_hints)
+    if "icd10cm" in hints:
+        return True
+    asks_code = any(part.asked == "code" for part in question.parts)
+    return asks_code and not hints & OTHER_CODE_SYSTEMS and not question.parse.codes
 
 
 def _similarity_at(similarity: npt.NDArray[np.float32] | None, row: int) -> float | None:
