@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
 
+from medref.answer.codes import CodeMatch
 from medref.answer.evidence import REQUIRED, SHAPES, Profile
 from medref.answer.types import Evidence
 from medref.retrieval.question import Question
@@ -74,24 +75,26 @@ class Calibration:
         return 1.0 / (1.0 + math.exp(-z))
 
     @classmethod
-    def packaged(cls, kind: BuildKind) -> Calibration:
+    def packaged(cls, kind: BuildKind, form: AnswerForm) -> Calibration:
         body: dict[str, Any] = json.loads(
             resources.files("medref.answer").joinpath("calibration.json").read_text()
-        )[kind]
+        )[kind][form]
         return cls(dict(body["weights"]), float(body["bias"]), float(body["threshold"]))
 
 
 BuildKind = Literal["dense", "lexical"]
 """A build with MiniLM vectors, or one without (MEDREF_EMBEDDINGS=false): its signals differ
 (no similarity), so each has its own fitted model."""
-_PACKAGED: dict[str, Calibration] = {}
+AnswerForm = Literal["prose", "code"]
+"""Quoted sentences, or a code found by searching for its description."""
+_PACKAGED: dict[tuple[str, str], Calibration] = {}
 
 
-def calibration(kind: BuildKind) -> Calibration:
-    """The packaged model for builds of this kind (read once)."""
-    if kind not in _PACKAGED:
-        _PACKAGED[kind] = Calibration.packaged(kind)
-    return _PACKAGED[kind]
+def calibration(kind: BuildKind, form: AnswerForm = "prose") -> Calibration:
+    """The packaged model for answers of this form from builds of this kind (read once)."""
+    if (kind, form) not in _PACKAGED:
+        _PACKAGED[kind, form] = Calibration.packaged(kind, form)
+    return _PACKAGED[kind, form]
 
 
 NEVER_REFUSE = Calibration(dict.fromkeys(FEATURES, 0.0), 0.0, 0.0)
@@ -137,10 +140,32 @@ def judge(
             True, f"no retrieved sentence gives a {missing[0].replace('_', ' ')}", 0.0, None
         )
     found = signals(wanted, evidence, held, hits)
-    model = model or calibration(kind)
+    model = model or calibration(kind, "prose")
     confidence = model.confidence(found)
     if confidence < model.threshold:
         shown = ", ".join(f"{k} {v:.2f}" for k, v in found.as_dict().items())
         reason = f"the best evidence does not answer it (confidence {confidence:.2f}: {shown})"
         return Verdict(True, reason, confidence, found)
     return Verdict(False, "", confidence, found)
+
+
+def judge_code(
+    found: CodeMatch, model: Calibration | None = None, kind: BuildKind = "dense"
+) -> Verdict:
+    """Whether a code found by its description (not named) answers what was asked."""
+    signals = Signals(
+        coverage=found.match,
+        own=found.focus,
+        typed=1.0,
+        top_rank=1.0 / (1 + found.rank),
+        unheld=found.unheld,
+        similarity=found.similarity,
+        meaning=found.similarity,
+    )
+    model = model or calibration(kind, "code")
+    confidence = model.confidence(signals)
+    if confidence < model.threshold:
+        shown = ", ".join(f"{k} {v:.2f}" for k, v in signals.as_dict().items())
+        reason = f"no code's description matches it well (confidence {confidence:.2f}: {shown})"
+        return Verdict(True, reason, confidence, signals)
+    return Verdict(False, "", confidence, signals)

@@ -9,7 +9,7 @@ import re
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medref.answer.evidence import TermWeights, hit_record, is_code_record, profile
 from medref.answer.text import code_tokens, terms
@@ -121,13 +121,31 @@ def _system(question: Question, hits: Sequence[Hit]) -> str:
     return top.ref.partition(":")[0]
 
 
+@dataclass(frozen=True, slots=True)
+class CodeMatch:
+    """A code record chosen to answer from, and how well it matches what is asked."""
+
+    record: Record
+    named: bool
+    """The question named it: no judging needed."""
+    match: float
+    """Weighted share of the question's subject words its text holds."""
+    focus: float
+    """Share of its description's words the question uses."""
+    similarity: float
+    """MiniLM similarity of the question and its description (0 when not embedded)."""
+    rank: int
+    unheld: float
+    """Weighted share of the question's subject words no candidate code holds."""
+
+
 def code_records(
     kb: KnowledgeBase,
     question: Question,
     hits: Sequence[Hit],
     weights: TermWeights,
     vocabulary: Vocabulary,
-) -> list[Record]:
+) -> list[CodeMatch]:
     """The records to answer from, best first. A code the question named (a strong route)
     comes first; otherwise the code hits of the asked system among the first few are
     ordered by how much of the question's subject ("CPAP device") their text holds plus how
@@ -139,8 +157,9 @@ def code_records(
     ignore = LOOKUP_FILLER | {code.lower() for code in code_tokens(question.text)}
     subject = profile(question, weights, ignore=frozenset(ignore))
     asked = vocabulary.with_equivalents(list(subject.weights))
-    scored: list[tuple[float, Record]] = []
+    scored: list[tuple[float, CodeMatch]] = []
     seen: set[str] = set()
+    held: set[str] = set()
     for rank, hit in enumerate(hits[:CANDIDATES]):
         if hit.ref.partition(":")[0] != system or hit.ref in seen:
             continue
@@ -148,25 +167,34 @@ def code_records(
         if record is None:
             continue
         seen.add(hit.ref)
+        similarity = hit.similarity or 0.0
         if (_strong(hit) and rank == 0) or (hit.via == "route" and names(question, hit.ref)):
-            scored.append((10.0 - rank / 100, record))
+            found = CodeMatch(record, True, 1.0, 1.0, similarity, rank, 0.0)
+            scored.append((10.0 - rank / 100, found))
             continue
-        match = subject.coverage(_record_terms(record, vocabulary)) if subject.weights else 1.0
+        record_terms = _record_terms(record, vocabulary)
+        held |= record_terms
+        match = subject.coverage(record_terms) if subject.weights else 1.0
+        focus = _focus(record, asked)
         billable = record.data.get("billable") is not False
-        meaning = SIMILARITY_WEIGHT * (hit.similarity or 0.0)
         value = (
             match
-            + FOCUS_WEIGHT * _focus(record, asked)
-            + meaning
+            + FOCUS_WEIGHT * focus
+            + SIMILARITY_WEIGHT * similarity
             + RANK_WEIGHT / (1 + rank)
             + BILLABLE_BONUS * billable
         )
-        scored.append((value, record))
+        scored.append((value, CodeMatch(record, False, match, focus, similarity, rank, 0.0)))
     scored.sort(key=lambda item: -item[0])
     best = scored[0][0] if scored else 0.0
     if best <= 0.2:
         return []
-    chosen = [record for value, record in scored if value >= KEEP_SHARE * best]
+    unheld = 0.0
+    if subject.weights:
+        unheld = sum(subject.weights[t] for t in subject.missing(frozenset(held))) / subject.total
+    chosen = [
+        replace(found, unheld=unheld) for value, found in scored if value >= KEEP_SHARE * best
+    ]
     named = sum(1 for value, _ in scored if value >= 9.0)
     return chosen[: MAX_RECORDS if several or named > 1 else 1]
 

@@ -60,8 +60,11 @@ def answer(
     question: Question,
     hits: Sequence[Hit],
     model: abstain.Calibration | None = None,
+    code_model: abstain.Calibration | None = None,
 ) -> tuple[Answer, list[Evidence]]:
-    """The extractive answer and the evidence it was chosen from (the LLM reuses it)."""
+    """The extractive answer and the evidence it was chosen from (the LLM reuses it).
+    `model` and `code_model` replace the packaged abstention models for prose answers and
+    code searches (to collect signals when fitting them)."""
     named = [*dict.fromkeys([*code_tokens(question.text), *question.parse.modifiers])]
     unknown = [code for code in named if not ctx.codes.known(code)]
     if unknown:
@@ -70,8 +73,16 @@ def answer(
     prose = windows(ctx.kb, hits, ctx.sentences)
     meaning = ctx.searcher.query_vector(question.text)
     if wants_code_answer(question, hits):
-        records = code_records(ctx.kb, question, hits, ctx.weights, ctx.vocabulary)
-        found = code_answer(ctx, question, named, records)
+        matches = code_records(ctx.kb, question, hits, ctx.weights, ctx.vocabulary)
+        found = code_answer(ctx, question, named, [m.record for m in matches])
+        if found is not None and matches and not matches[0].named:
+            verdict = abstain.judge_code(matches[0], code_model, ctx.build_kind)
+            found.confidence = verdict.confidence
+            found.signals = verdict.signals.as_dict() if verdict.signals else None
+            if verdict.refuse:
+                refused = refusal.refuse(question.typed, hits, verdict.reason)
+                refused.confidence, refused.signals = found.confidence, found.signals
+                return refused, []
         if found is not None:
             return other_parts(ctx, question, hits, found, prose, model, meaning), []
     wanted = profile(question, ctx.weights)
@@ -111,8 +122,8 @@ def other_parts(
     held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
     for part in question.parts[1:]:
         if part.asked == "code":
-            records = code_records(ctx.kb, read(part.text), hits, ctx.weights, ctx.vocabulary)
-            fresh = [record for record in records if record.ref not in cited][:1]
+            matches = code_records(ctx.kb, read(part.text), hits, ctx.weights, ctx.vocabulary)
+            fresh = [m.record for m in matches if m.record.ref not in cited][:1]
             for record in fresh:
                 lines = chosen_units(record, question, ctx.weights, extra=0)
                 quote = record.text[lines[0].start : lines[-1].end] if lines else ""

@@ -49,16 +49,18 @@ def stream(
     *,
     stream_llm: bool = True,
     calibration: Calibration | None = None,
+    code_calibration: Calibration | None = None,
 ) -> Iterator[AnswerPart]:
     """The answer in parts as they are ready: text pieces (already verified), dropped
     sentences, notices, and a final `done` part carrying the whole `Answer`.
 
-    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set; `calibration`
-    replaces the packaged abstention model (to collect signals for fitting one)."""
+    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set; `calibration` and
+    `code_calibration` replace the packaged abstention models for prose answers and code
+    searches (to collect signals for fitting them)."""
     asked = read(_checked(question, settings))
     ctx = context_for(kb, searcher)
     hits = searcher.search(asked, k=k)
-    found, evidence = extractive.answer(ctx, asked, hits, calibration)
+    found, evidence = extractive.answer(ctx, asked, hits, calibration, code_calibration)
     wanted = settings.llm_base_url is not None if use_llm is None else use_llm
     if not wanted or not found.answerable or found.mode == "code":
         yield from replay(found)
@@ -82,10 +84,19 @@ def ask(
     k: int = DEFAULT_K,
     *,
     calibration: Calibration | None = None,
+    code_calibration: Calibration | None = None,
 ) -> Answer:
     """The finished answer (see `stream` for the parts)."""
     parts = stream(
-        kb, searcher, question, settings, use_llm, k, stream_llm=False, calibration=calibration
+        kb,
+        searcher,
+        question,
+        settings,
+        use_llm,
+        k,
+        stream_llm=False,
+        calibration=calibration,
+        code_calibration=code_calibration,
     )
     for part in parts:
         if part.answer is not None:

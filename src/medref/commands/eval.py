@@ -101,11 +101,12 @@ def command(
         if as_json:
             echo_json(fitted)
         else:
-            click.echo(
-                f"fitted on {fitted['samples']} prose answers ({fitted['right']} right, "
-                f"{fitted['unanswerable']} unanswerable): threshold {fitted['threshold']}, "
-                f"written to {calibrate_to} as the model for {kind} builds"
-            )
+            for form, model in fitted.items():
+                click.echo(
+                    f"{form}: fitted on {model['samples']} answers ({model['right']} right, "
+                    f"{model['unanswerable']} unanswerable): threshold {model['threshold']}"
+                )
+            click.echo(f"written to {calibrate_to} as the models for {kind} builds")
         return
     answerer = load_answerer(res.settings) if answers else None
     report = evaluate(pooled, searcher, answerer, baselines=not no_baselines, without=without)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from medref.answer.abstain import FEATURES, NEVER_REFUSE, Calibration
+from medref.answer.abstain import FEATURES, NEVER_REFUSE, AnswerForm, Calibration
 from medref.answer.service import ask
 from medref.evaluation.answers import fact_coverage
 from medref.evaluation.run import Question
@@ -37,6 +37,7 @@ THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 @dataclass(frozen=True, slots=True)
 class Sample:
     id: str
+    form: AnswerForm
     signals: tuple[float, ...]
     right: bool
     answerable: bool
@@ -45,15 +46,25 @@ class Sample:
 def collect(
     questions: Sequence[Question], kb: KnowledgeBase, searcher: Searcher, settings: Settings
 ) -> list[Sample]:
-    """The signals and correctness of every prose answer given with abstention off."""
+    """The signals and correctness of every judged answer (prose, or a code found by its
+    description) given with abstention off."""
     samples = []
     for question in questions:
-        answer = ask(kb, searcher, question.question, settings, False, calibration=NEVER_REFUSE)
+        answer = ask(
+            kb,
+            searcher,
+            question.question,
+            settings,
+            False,
+            calibration=NEVER_REFUSE,
+            code_calibration=NEVER_REFUSE,
+        )
         if answer.signals is None:
-            continue  # a code answer (from the code's own record) or no evidence at all
+            continue  # a named code's own record, or no evidence at all
         right = question.answerable and fact_coverage(answer, question) > 0
         values = tuple(float(answer.signals[name]) for name in FEATURES)
-        samples.append(Sample(question.id, values, right, question.answerable))
+        form: AnswerForm = "code" if answer.mode == "code" else "prose"
+        samples.append(Sample(question.id, form, values, right, question.answerable))
     return samples
 
 
@@ -116,7 +127,14 @@ def _confidences(samples: Sequence[Sample], model: Calibration) -> npt.NDArray[n
 
 
 def calibrate(samples: Sequence[Sample], sources: Sequence[str]) -> dict[str, Any]:
-    """The fitted model, its threshold and curve, ready to be written as calibration.json."""
+    """A fitted model per answer form, each with its threshold and curve."""
+    return {
+        form: _calibrate_form([s for s in samples if s.form == form], sources)
+        for form in ("prose", "code")
+    }
+
+
+def _calibrate_form(samples: Sequence[Sample], sources: Sequence[str]) -> dict[str, Any]:
     weights, bias = fit(samples)
     rows = curve(samples, Calibration(weights, bias, 0.0))
     best = max(rows, key=lambda row: (row["utility"], -row["threshold"]))
