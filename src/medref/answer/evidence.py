@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -44,6 +44,8 @@ MEANING_WEIGHT = 2.0
 the best SEMANTIC_CANDIDATES windows (measured on our tuning split and the dev sets: the
 right sentence came first for 70 of 107 questions with it, 58 with words alone)."""
 SEMANTIC_CANDIDATES = 30
+SCORED_CANDIDATES = 120
+"""Windows scored in full: those holding most of the question's words themselves."""
 LENGTH_PENALTY = 0.1
 MAX_WINDOW = 520
 """Two neighbouring sentences are also scored as one quote ("... a copy of the signed ABN.
@@ -163,6 +165,9 @@ class RecordSentences:
     terms: tuple[frozenset[str], ...]
     title_terms: frozenset[str]
     vectors: tuple[Vector | None, ...]
+    windows: tuple[Window, ...] = ()
+    all_terms: frozenset[str] = frozenset()
+    """Every term of the record (its title's included)."""
 
 
 class SentenceCache:
@@ -198,6 +203,11 @@ class SentenceCache:
             tuple(held(terms(text)) for text in texts),
             held(terms(record.title)),
             tuple(lookup.of(text) if lookup else None for text in texts),
+        )
+        made = replace(
+            made,
+            windows=tuple(_record_windows(made)),
+            all_terms=made.title_terms.union(*made.terms),
         )
         with self._lock:
             if len(self._items) >= self._limit:
@@ -356,7 +366,6 @@ class Window:
     context's terms (the sentences around it and the heading: "it" means the heading)."""
 
     record: Record
-    rank: int
     start: int
     end: int
     terms: frozenset[str]
@@ -410,7 +419,7 @@ class Window:
         return float(joined @ question) / norm if norm else None
 
 
-def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
+def _record_windows(sentences: RecordSentences) -> Iterator[Window]:
     """Each sentence, and each pair of neighbouring sentences that is short enough and holds
     no instruction-like text between them."""
     spans, span_terms = sentences.spans, sentences.terms
@@ -427,7 +436,6 @@ def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
         if not text[span.start : span.end].endswith(":"):  # a lead-in is read with its list
             yield Window(
                 record,
-                rank,
                 span.start,
                 span.end,
                 span_terms[index] | named,
@@ -443,7 +451,6 @@ def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
             ):
                 yield Window(
                     record,
-                    rank,
                     span.start,
                     following.end,
                     span_terms[index] | span_terms[index + 1] | named,
@@ -454,10 +461,26 @@ def _record_windows(sentences: RecordSentences, rank: int) -> Iterator[Window]:
                 )
 
 
-def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> list[Window]:
-    """Every window of the hits' prose records, once per record. Code records and edit rows
-    are answered from as records (codes.py), never quoted as prose evidence."""
-    found: list[Window] = []
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """The prose records of one search, with the retrieval rank of each."""
+
+    records: tuple[tuple[int, RecordSentences], ...]
+
+    def windows(self) -> Iterator[tuple[int, Window]]:
+        for rank, sentences in self.records:
+            for window in sentences.windows:
+                yield rank, window
+
+    def held(self, top: int) -> frozenset[str]:
+        """Every term of the records ranked above `top`."""
+        return frozenset().union(*(s.all_terms for rank, s in self.records if rank < top))
+
+
+def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> Pool:
+    """The hits' prose records, once each. Code records and edit rows are answered from as
+    records (codes.py), never quoted as prose evidence."""
+    found: list[tuple[int, RecordSentences]] = []
     seen: set[tuple[str, str, str]] = set()
     for rank, hit in enumerate(hits):
         if is_code_record(hit.ref):
@@ -466,20 +489,22 @@ def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> lis
         if record is None or (record.source, record.ref, record.release) in seen:
             continue
         seen.add((record.source, record.ref, record.release))
-        found.extend(_record_windows(cache.get(record), rank))
-    return found
+        found.append((rank, cache.get(record)))
+    return Pool(tuple(found))
 
 
-def score(
-    windows_: Sequence[Window], wanted: Profile, question: Vector | None = None
-) -> list[Evidence]:
-    """Every window scored against `wanted`, best first, one entry per distinct quote; with
-    the question's vector, the best SEMANTIC_CANDIDATES also by meaning (MEANING_WEIGHT)."""
-    found: dict[str, tuple[float, Window, float, float, bool]] = {}
-    for window in windows_:
+def score(pool: Pool, wanted: Profile, question: Vector | None = None) -> list[Evidence]:
+    """The windows scored against `wanted`, best first, one entry per distinct quote: the
+    SCORED_CANDIDATES that hold most of the question's words in themselves fully, and of
+    those, with the question's vector, the best SEMANTIC_CANDIDATES also by meaning."""
+    first = [
+        (wanted.coverage(w.terms) + RANK_WEIGHT / (1 + rank), rank, w) for rank, w in pool.windows()
+    ]
+    first = [item for item in first if item[0] > RANK_WEIGHT / (1 + item[1])]
+    first.sort(key=lambda item: -item[0])
+    found: dict[str, tuple[float, int, Window, float, float, bool]] = {}
+    for _, rank, window in first[:SCORED_CANDIDATES]:
         own = wanted.coverage(window.terms)
-        if own <= 0.0:
-            continue
         coverage = wanted.coverage(window.context)
         quote = window.quote
         if wanted.listing:
@@ -491,21 +516,21 @@ def score(
             OWN_WEIGHT * own
             + (1 - OWN_WEIGHT) * coverage
             + HEADING_WEIGHT * wanted.coverage(window.heading)
-            + RANK_WEIGHT / (1 + window.rank)
+            + RANK_WEIGHT / (1 + rank)
             + (ANSWER_TYPE_BONUS if typed else 0.0)
             - LENGTH_PENALTY * len(quote) / MAX_WINDOW
         )
         if quote not in found or found[quote][0] < value:
-            found[quote] = (value, window, own, coverage, typed)
+            found[quote] = (value, rank, window, own, coverage, typed)
     ranked = sorted(found.values(), key=lambda item: -item[0])
     meanings: list[float | None] = [None] * len(ranked)
     if question is not None:
         for index, item in enumerate(ranked[:SEMANTIC_CANDIDATES]):
-            meanings[index] = item[1].meaning(question)
+            meanings[index] = item[2].meaning(question)
     known = [m for m in meanings if m is not None]
     usual = float(np.median(known)) if known else 0.0
     evidence = []
-    for index, ((value, window, own, coverage, typed), meaning) in enumerate(
+    for index, ((value, rank, window, own, coverage, typed), meaning) in enumerate(
         zip(ranked, meanings, strict=True)
     ):
         record = window.record
@@ -522,7 +547,7 @@ def score(
                 window.start,
                 value,
                 coverage,
-                window.rank,
+                rank,
                 own=own,
                 typed=typed,
                 meaning=meaning,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from medref.answer import abstain, refusal, topic
 from medref.answer.codes import chosen_units, code_records, related_records, wants_code_answer
 from medref.answer.context import AnswerContext
-from medref.answer.evidence import Profile, Window, profile, score, windows
+from medref.answer.evidence import Pool, Profile, profile, score, windows
 from medref.answer.text import code_tokens, question_terms
 from medref.answer.types import Answer, Citation, Dropped, Evidence, Sentence
 from medref.records import Record
@@ -105,7 +105,7 @@ def other_parts(
     question: Question,
     hits: Sequence[Hit],
     found: Answer,
-    prose: Sequence[Window],
+    prose: Pool,
     model: abstain.Calibration | None,
     meaning: Vector | None,
 ) -> Answer:
@@ -119,7 +119,7 @@ def other_parts(
         return found
     cited = {citation.ref for citation in found.citations}
     added: list[tuple[Citation, list[str]]] = []
-    held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
+    held = prose.held(abstain.TOP_RECORDS)
     for part in question.parts[1:]:
         if part.asked == "code":
             matches = code_records(ctx.kb, read(part.text), hits, ctx.weights, ctx.vocabulary)
@@ -295,7 +295,7 @@ def official_first(evidence: Sequence[Evidence]) -> Sequence[Evidence]:
 def part_evidence(
     ctx: AnswerContext,
     question: Question,
-    prose: Sequence[Window],
+    prose: Pool,
     first: Sequence[Evidence],
     named: Sequence[str],
     meaning: Vector | None = None,
@@ -322,14 +322,14 @@ def prose_answer(
     question: Question,
     named: Sequence[str],
     hits: Sequence[Hit],
-    prose: Sequence[Window],
+    prose: Pool,
     wanted: Profile,
     evidence: Sequence[Evidence],
     model: abstain.Calibration | None = None,
     meaning: Vector | None = None,
 ) -> Answer:
     ranked = official_first(evidence)
-    held = frozenset().union(*(w.context for w in prose if w.rank < abstain.TOP_RECORDS))
+    held = prose.held(abstain.TOP_RECORDS)
     verdict = abstain.judge(question, wanted, ranked, hits, held, model, ctx.build_kind)
     judged = verdict.signals.as_dict() if verdict.signals else None
     if verdict.refuse:

@@ -31,6 +31,8 @@ from medref.settings import Settings
 L2 = 1.0
 WRONG_UNANSWERABLE = 3.0
 """Cost of answering a question the sources do not answer, against +1 for a right answer."""
+MIN_SAMPLES = 10
+"""Fewer answers of a form than this fit nothing (the previous model stays)."""
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 
 
@@ -127,11 +129,14 @@ def _confidences(samples: Sequence[Sample], model: Calibration) -> npt.NDArray[n
 
 
 def calibrate(samples: Sequence[Sample], sources: Sequence[str]) -> dict[str, Any]:
-    """A fitted model per answer form, each with its threshold and curve."""
-    return {
-        form: _calibrate_form([s for s in samples if s.form == form], sources)
-        for form in ("prose", "code")
-    }
+    """A fitted model per answer form the samples hold enough of, each with its threshold
+    and curve."""
+    fitted = {}
+    for form in ("prose", "code"):
+        chosen = [s for s in samples if s.form == form]
+        if len(chosen) >= MIN_SAMPLES:
+            fitted[form] = _calibrate_form(chosen, sources)
+    return fitted
 
 
 def _calibrate_form(samples: Sequence[Sample], sources: Sequence[str]) -> dict[str, Any]:
@@ -152,7 +157,7 @@ def _calibrate_form(samples: Sequence[Sample], sources: Sequence[str]) -> dict[s
 
 
 def write(report: dict[str, Any], path: Path, kind: str) -> None:
-    """Store the model for builds of `kind` (dense or lexical), keeping the other one."""
+    """Store the models for builds of `kind` (dense or lexical), keeping the others."""
     models: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
-    models[kind] = report
+    models.setdefault(kind, {}).update(report)
     path.write_text(json.dumps(models, indent=2) + "\n")
