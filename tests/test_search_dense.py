@@ -92,3 +92,17 @@ def test_evidence_is_ranked_by_meaning_as_well_as_words(small: Settings) -> None
     assert all(item.meaning is None for item in plain)
     assert any(item.meaning is not None for item in meant[:5])
     assert meant[0].ref == "NCD:240.4" and "12" in meant[0].quote
+
+
+def test_each_record_knows_its_sentences_for_ranking_by_meaning(small: Settings) -> None:
+    searcher = Searcher(KnowledgeBase.open(small))
+    assert searcher.sentence_vectors is not None
+    record = searcher.kb.get("NCD:240.4")
+    assert record is not None
+    row = searcher.kb.conn.execute("SELECT id FROM records WHERE ref = 'NCD:240.4'").fetchone()
+    close = searcher.query_vector("CPAP for obstructive sleep apnea, a 12-week trial")
+    far = searcher.query_vector("place of service for a school")
+    assert close is not None and far is not None
+    near_match = searcher.sentence_vectors.best_match(row[0], close)
+    far_match = searcher.sentence_vectors.best_match(row[0], far)
+    assert near_match is not None and far_match is not None and near_match > far_match

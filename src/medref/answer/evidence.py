@@ -39,10 +39,13 @@ CONTEXT_SENTENCES = 2
 HEADING_WEIGHT = 0.1
 ANSWER_TYPE_BONUS = 0.3
 RANK_WEIGHT = 0.25
-MEANING_WEIGHT = 2.0
+MEANING_WEIGHT = 3.0
 """Weight of the MiniLM similarity of question and window, added to the lexical score of
 the best SEMANTIC_CANDIDATES windows (measured on our tuning split and the dev sets: the
-right sentence came first for 70 of 107 questions with it, 58 with words alone)."""
+right sentence came first for 70 of 107 questions with it at weight 2, 58 with words
+alone; 67 of 125 prose questions at weight 3 against 63 at 2, 62 at 4)."""
+RECORD_MEANING_WEIGHT = 0.0
+"""Weight of the MiniLM similarity of the question and the window's whole record."""
 SEMANTIC_CANDIDATES = 30
 SCORED_CANDIDATES = 120
 """Windows scored in full: those holding most of the question's words themselves."""
@@ -465,22 +468,23 @@ def _record_windows(sentences: RecordSentences) -> Iterator[Window]:
 class Pool:
     """The prose records of one search, with the retrieval rank of each."""
 
-    records: tuple[tuple[int, RecordSentences], ...]
+    records: tuple[tuple[int, float | None, RecordSentences], ...]
+    """(retrieval rank, MiniLM similarity of the question to the record, its sentences)."""
 
-    def windows(self) -> Iterator[tuple[int, Window]]:
-        for rank, sentences in self.records:
+    def windows(self) -> Iterator[tuple[int, float | None, Window]]:
+        for rank, similarity, sentences in self.records:
             for window in sentences.windows:
-                yield rank, window
+                yield rank, similarity, window
 
     def held(self, top: int) -> frozenset[str]:
         """Every term of the records ranked above `top`."""
-        return frozenset().union(*(s.all_terms for rank, s in self.records if rank < top))
+        return frozenset().union(*(s.all_terms for rank, _, s in self.records if rank < top))
 
 
 def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> Pool:
     """The hits' prose records, once each. Code records and edit rows are answered from as
     records (codes.py), never quoted as prose evidence."""
-    found: list[tuple[int, RecordSentences]] = []
+    found: list[tuple[int, float | None, RecordSentences]] = []
     seen: set[tuple[str, str, str]] = set()
     for rank, hit in enumerate(hits):
         if is_code_record(hit.ref):
@@ -489,7 +493,7 @@ def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> Poo
         if record is None or (record.source, record.ref, record.release) in seen:
             continue
         seen.add((record.source, record.ref, record.release))
-        found.append((rank, cache.get(record)))
+        found.append((rank, hit.similarity, cache.get(record)))
     return Pool(tuple(found))
 
 
@@ -498,12 +502,13 @@ def score(pool: Pool, wanted: Profile, question: Vector | None = None) -> list[E
     SCORED_CANDIDATES that hold most of the question's words in themselves fully, and of
     those, with the question's vector, the best SEMANTIC_CANDIDATES also by meaning."""
     first = [
-        (wanted.coverage(w.terms) + RANK_WEIGHT / (1 + rank), rank, w) for rank, w in pool.windows()
+        (own + RANK_WEIGHT / (1 + rank), rank, similarity, window)
+        for rank, similarity, window in pool.windows()
+        if (own := wanted.coverage(window.terms)) > 0.0
     ]
-    first = [item for item in first if item[0] > RANK_WEIGHT / (1 + item[1])]
     first.sort(key=lambda item: -item[0])
     found: dict[str, tuple[float, int, Window, float, float, bool]] = {}
-    for _, rank, window in first[:SCORED_CANDIDATES]:
+    for _, rank, similarity, window in first[:SCORED_CANDIDATES]:
         own = wanted.coverage(window.terms)
         coverage = wanted.coverage(window.context)
         quote = window.quote
@@ -517,6 +522,7 @@ def score(pool: Pool, wanted: Profile, question: Vector | None = None) -> list[E
             + (1 - OWN_WEIGHT) * coverage
             + HEADING_WEIGHT * wanted.coverage(window.heading)
             + RANK_WEIGHT / (1 + rank)
+            + RECORD_MEANING_WEIGHT * (similarity or 0.0)
             + (ANSWER_TYPE_BONUS if typed else 0.0)
             - LENGTH_PENALTY * len(quote) / MAX_WINDOW
         )

@@ -310,7 +310,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "8"
+    version = "9"
 
     def run(
         self,

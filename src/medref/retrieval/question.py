@@ -162,7 +162,8 @@ _KINDS: tuple[tuple[Asked, re.Pattern[str]], ...] = (
     (
         "list",
         re.compile(
-            r"\bwhat\b[^?]*\b(?:includ(?:e|es|ed)|components?|consists?|comprises?|elements)\b",
+            r"\bwhat\b[^?]*\b(?:includ(?:e|es|ed)|components?|consists?|comprises?|elements)\b"
+            r"|\b(?:what|which) (?:are the )?(?:two|three|four|five|six|\d) [\w-]+",
             re.IGNORECASE,
         ),
     ),

@@ -52,6 +52,9 @@ CANDIDATES = 100
 """Rows taken from each ranked list before fusion."""
 LIST_WEIGHTS = {"body": 1.0, "title": 0.6, "dense": 1.0, "hint": 1.0}
 RERANK_DEPTH = 50
+SENTENCE_BOOST = 0.0
+"""Share by which a candidate's fused score grows with the best MiniLM similarity of the
+question to one of its sentences (prose records)."""
 HEADING_BOOST = 0.3
 """Fused scores of the top candidates grow by up to this share with the part of their
 heading the question covers: "type 2 diabetes mellitus without complications" is E11.9,
@@ -182,25 +185,41 @@ class Searcher:
         return full
 
     def _heading_rerank(
-        self, fused: list[tuple[int, float]], row_of: dict[int, int], terms: list[str]
+        self,
+        fused: list[tuple[int, float]],
+        row_of: dict[int, int],
+        terms: list[str],
+        vector: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[int, float]]:
-        """Boost the top candidates by how much of their heading the question covers."""
+        """Boost the top candidates by how much of their heading the question covers, and
+        by how close in meaning their best sentence is to the question."""
         fused = sorted(fused, key=lambda pair: -pair[1])
         top = fused[:RERANK_DEPTH]
         chunk_ids = [int(self.table.chunk_ids[row_of[key]]) for key, _ in top]
-        titles = (
-            dict(
-                self.kb.conn.execute(
-                    f"SELECT id, title FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})",
+        found = (
+            {
+                cid: (title, record_id)
+                for cid, title, record_id in self.kb.conn.execute(
+                    "SELECT id, title, record_id FROM chunks "
+                    f"WHERE id IN ({','.join('?' * len(chunk_ids))})",
                     chunk_ids,
-                ).fetchall()
-            )
+                )
+            }
             if chunk_ids
             else {}
         )
         asked = self.vocabulary.with_equivalents(terms)
+        sentences = self.sentence_vectors if vector is not None else None
+
+        def boost(cid: int) -> float:
+            title, record_id = found[cid]
+            value = HEADING_BOOST * heading_coverage(title, asked)
+            if sentences is not None and vector is not None and record_id is not None:
+                value += SENTENCE_BOOST * (sentences.best_match(record_id, vector) or 0.0)
+            return value
+
         boosted = [
-            (key, score * (1 + HEADING_BOOST * heading_coverage(titles[cid], asked)))
+            (key, score * (1 + boost(cid)))
             for (key, score), cid in zip(top, chunk_ids, strict=True)
         ]
         boosted.sort(key=lambda pair: -pair[1])
@@ -268,7 +287,7 @@ class Searcher:
                 [[int(self.table.key_of[r]) for r in ranked] for ranked in lists], weights
             )
         ]
-        fused = self._heading_rerank(fused, row_of, terms)
+        fused = self._heading_rerank(fused, row_of, terms, self.query_vector(question.text))
         routed = self.routes.route(parsed, filters, mask, scores)
         hits = self._assemble(routed, fused, row_of, terms, k, similarity)
         return specific_first(hits) if "statute" in parsed.source_hints else hits

@@ -8,7 +8,8 @@ coverage documents, statute, our vault and modifier notes) is embedded once per 
 each distinct text once, and vectors of unchanged texts are copied from the previous build.
 
 Files in `<build>/retrieval/`: `sentence_vectors.npy` (float16 unit vectors),
-`sentence_hashes.npy` (the text hash of each row) and `sentences.json` (model, counts).
+`sentence_hashes.npy` (the text hash of each row), `sentence_records.npy` and
+`sentence_rows.npy` (the sentences of each record) and `sentences.json` (model, counts).
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ SOURCES = ("iom", "ncd", "lcd", "article", "statute", "vault", "modifiers")
 MAX_TOKENS = 128
 """A quoted sentence is short; longer ones are cut at clauses (sentences.MAX_SPAN)."""
 VECTORS = "sentence_vectors.npy"
+RECORDS = "sentence_records.npy"
+"""(record id, first, end) into ROWS: where each record's sentences are."""
+ROWS = "sentence_rows.npy"
+"""The vector row of each sentence of each record, records in id order."""
 HASHES = "sentence_hashes.npy"
 META = "sentences.json"
 Vector = npt.NDArray[np.float32]
@@ -42,14 +47,19 @@ def sentence_key(text: str) -> str:
     return text_hash(text, MAX_TOKENS)
 
 
-def prose_sentences(conn: sqlite3.Connection) -> list[str]:
-    """Every distinct sentence of the prose sources' records."""
+def prose_sentences(conn: sqlite3.Connection) -> tuple[list[str], dict[int, list[int]]]:
+    """Every distinct sentence of the prose sources' records, and for each record (by id)
+    the positions of its sentences in that list."""
     marks = ",".join("?" * len(SOURCES))
-    found: dict[str, None] = {}
-    for (text,) in conn.execute(f"SELECT text FROM records WHERE source IN ({marks})", SOURCES):
+    found: dict[str, int] = {}
+    of_record: dict[int, list[int]] = {}
+    for record_id, text in conn.execute(
+        f"SELECT id, text FROM records WHERE source IN ({marks}) ORDER BY id", SOURCES
+    ):
+        rows = of_record.setdefault(record_id, [])
         for span in sentence_spans(text):
-            found.setdefault(text[span.start : span.end], None)
-    return list(found)
+            rows.append(found.setdefault(text[span.start : span.end], len(found)))
+    return list(found), of_record
 
 
 def _previous(previous: Path | None) -> dict[str, npt.NDArray[np.float16]]:
@@ -78,7 +88,7 @@ def build(
     from tqdm import tqdm
 
     started = time.perf_counter()
-    texts = prose_sentences(conn)
+    texts, of_record = prose_sentences(conn)
     hashes = [sentence_key(text) for text in texts]
     cache = _previous(previous)
     vectors = np.zeros((len(texts), DIMS), dtype=np.float16)
@@ -101,6 +111,13 @@ def build(
         vectors[missing] = fresh.astype(np.float16)
     np.save(where / VECTORS, vectors)
     np.save(where / HASHES, np.array(hashes, dtype="S32"))
+    record_ids = np.array(sorted(of_record), dtype=np.int64)
+    offsets = np.zeros(len(record_ids) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(of_record[int(r)]) for r in record_ids])
+    np.save(where / RECORDS, np.stack([record_ids, offsets[:-1], offsets[1:]], axis=1))
+    np.save(
+        where / ROWS, np.array([i for r in record_ids for i in of_record[int(r)]], dtype=np.int64)
+    )
     meta = {
         "model": MODEL_ID,
         "max_tokens": MAX_TOKENS,
@@ -132,11 +149,23 @@ class SentenceVectors:
                 "run `medref build --force`"
             )
         self._row = {h.decode("ascii"): i for i, h in enumerate(hashes)}
+        records = np.load(where / RECORDS)
+        self._spans = {int(r): (int(a), int(b)) for r, a, b in records}
+        self._rows = np.load(where / ROWS, mmap_mode="r")
 
     @classmethod
     def load(cls, where: Path) -> SentenceVectors | None:
         """The vectors of a build made with embeddings, else None."""
         return cls(where) if (where / META).exists() else None
+
+    def best_match(self, record_id: int, question: Vector) -> float | None:
+        """The highest similarity of the question to one of the record's sentences."""
+        span = self._spans.get(record_id)
+        if span is None or span[0] == span[1]:
+            return None
+        rows = np.asarray(self._rows[span[0] : span[1]])
+        vectors = np.asarray(self._vectors[rows], dtype=np.float32)
+        return float((vectors @ question).max())
 
     def of(self, text: str) -> Vector | None:
         row = self._row.get(sentence_key(text))
