@@ -15,7 +15,7 @@ from medref.answer.evidence import TermWeights, hit_record, is_code_record, prof
 from medref.answer.text import code_tokens, terms
 from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.question import Question
+from medref.retrieval.question import Question, asks
 from medref.retrieval.route import LOOKUP_FILLER
 from medref.retrieval.search import Hit
 from medref.retrieval.vocabulary import Vocabulary
@@ -83,8 +83,13 @@ def wants_code_answer(question: Question, hits: Sequence[Hit]) -> bool:
         hit.via == "route" and names(question, hit.ref) for hit in hits[:CANDIDATES]
     ):
         return True  # "what do modifiers JG and TB mean on a drug line?"
-    return is_code_record(hits[0].ref) and (
-        question.parse.lookup or (_strong(hits[0]) and _intent_matches(question, hits[0]))
+    if not is_code_record(hits[0].ref):
+        return False
+    keywords = question.asked == "open" and not asks(question.text)
+    return (
+        question.parse.lookup
+        or (_strong(hits[0]) and _intent_matches(question, hits[0]))
+        or keywords  # "high blood pressure": words that name what a code describes
     )
 
 
