@@ -209,6 +209,40 @@ def test_claim_check_with_the_example(browser: WebDriver, base_url: str, downloa
     assert target.read_text().startswith("claim_id,line,rule,status,message,ref,vintage")
 
 
+def test_an_837_and_an_835_upload(browser: WebDriver, base_url: str) -> None:
+    """The check page takes X12 files by their content: an 837's findings with their place,
+    an 835's denials explained (with the claims as sent, for the diagnoses)."""
+    repo = Path(__file__).resolve().parents[1]
+    browser.get(f"{base_url}/#/check")
+    visible(browser, "#claims-file").send_keys(
+        str(repo / "tests" / "data" / "x12" / "professional.837")
+    )
+    WebDriverWait(browser, WAIT).until(
+        lambda d: str(d.find_element(By.ID, "claims").get_property("value")).startswith("ISA")
+    )
+    browser.find_element(By.ID, "check-button").click()
+    visible(browser, "section.claim")
+    no_errors(browser)
+    assert "837P ST 1001, CLM at segment 81" in browser.find_element(By.ID, "findings").text
+    browser.find_element(By.ID, "claims-file").send_keys(str(repo / "examples" / "remittance.835"))
+    browser.find_element(By.ID, "sent-file").send_keys(str(repo / "examples" / "denied-claims.csv"))
+    WebDriverWait(browser, WAIT).until(
+        lambda d: "GS*HP" in str(d.find_element(By.ID, "claims").get_property("value"))
+    )
+    browser.find_element(By.ID, "check-button").click()
+    visible(browser, "section.denial")
+    no_errors(browser)
+    text = browser.find_element(By.ID, "findings").text
+    assert "11 claims, 14 service lines, 13 adjusted lines" in text
+    assert "Re-checked with the claims as sent." in text
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.denials tbody tr")
+    assert len(rows) == 14
+    ptp = next(row for row in rows if "CO-97" in row.text and "PTP:93000/93010" in row.text)
+    assert "reproduced" in ptp.text.lower() and "modifier indicator 1" in ptp.text
+    assert any("ICD10CM:E11" in row.text for row in rows)
+    shot(browser, "denials")
+
+
 def test_em_calculator(browser: WebDriver, base_url: str) -> None:
     browser.get(f"{base_url}/#/em")
     visible(browser, "#em-form")

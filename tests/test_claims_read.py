@@ -94,16 +94,21 @@ def test_bad_rows_give_their_claim_problems_and_the_file_goes_on(row: str, expec
     assert messages[0].startswith("row 3")
 
 
-def test_rows_of_a_claim_must_be_contiguous() -> None:
-    claims = csv_claims(
+def test_rows_of_a_claim_may_come_in_any_order_within_the_window() -> None:
+    text = (
         f"{HEADER}\n"
-        "E1,1,2024-08-15,93000,,1,11,I10\n"
-        "E2,1,2024-08-15,93000,,1,11,I10\n"
         "E1,2,2024-08-15,93010,,1,11,I10\n"
+        "E2,1,2024-08-15,93000,,1,11,I10\n"
+        "E1,1,2024-08-15,93000,,1,11,I10\n"
     )
-    assert [c.claim_id for c in claims] == ["E1", "E2", "E1"]
-    assert not claims[0].problems
-    assert "must be contiguous" in claims[2].problems[0].message
+    claims = csv_claims(text)
+    assert sorted(c.claim_id for c in claims) == ["E1", "E2"]
+    (first,) = [c for c in claims if c.claim_id == "E1"]
+    assert [line.line for line in first.lines] == [1, 2] and not first.problems
+    narrow = list(read_csv(io.StringIO(text), window_rows=0))
+    assert [c.claim_id for c in narrow] == ["E1", "E2", "E1"]
+    assert not narrow[0].problems
+    assert "resumes at row 4" in narrow[2].problems[0].message
 
 
 def test_repeated_line_numbers_are_a_problem() -> None:

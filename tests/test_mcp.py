@@ -18,7 +18,18 @@ from medref.settings import Settings
 pytestmark = pytest.mark.kb
 
 REPO = Path(__file__).resolve().parents[1]
-TOOLS = {"search", "ask", "code_lookup", "claim_check", "em_level"}
+TOOLS = {
+    "search",
+    "ask",
+    "code_lookup",
+    "claim_check",
+    "claim_check_x12",
+    "denials_explain",
+    "em_level",
+}
+X12 = REPO / "tests" / "data" / "x12" / "professional.837"
+REMITTANCE = REPO / "examples" / "remittance.835"
+CLAIMS = REPO / "examples" / "denied-claims.csv"
 
 
 def server_parameters(settings: Settings) -> StdioServerParameters:
@@ -80,6 +91,11 @@ def outcome(kb: KnowledgeBase, kb_settings: Settings) -> tuple[set[str], list[An
         ),
         ("search", {"query": "G0439", "k": 3}),
         ("ask", {"question": "What is the global period for major surgery?"}),
+        ("claim_check_x12", {"x12": X12.read_text(), "only_problems": True}),
+        (
+            "denials_explain",
+            {"remittance": REMITTANCE.read_text(), "claims": CLAIMS.read_text()},
+        ),
     ]
     return asyncio.run(asyncio.wait_for(session_calls(kb_settings, calls), timeout=300))
 
@@ -93,7 +109,7 @@ def structured(result: Any) -> dict[str, Any]:
     return loaded
 
 
-def test_lists_the_five_tools(outcome: tuple[set[str], list[Any]]) -> None:
+def test_lists_the_tools(outcome: tuple[set[str], list[Any]]) -> None:
     assert outcome[0] == TOOLS
 
 
@@ -125,3 +141,17 @@ def test_search_returns_text(outcome: tuple[set[str], list[Any]]) -> None:
 def test_ask_cites_its_sources(outcome: tuple[set[str], list[Any]]) -> None:
     answer = structured(outcome[1][5])
     assert answer["answerable"] and all(c["quote"] and c["ref"] for c in answer["citations"])
+
+
+def test_claim_check_x12_places_its_findings(outcome: tuple[set[str], list[Any]]) -> None:
+    body = structured(outcome[1][6])
+    ptp = next(f for f in body["findings"] if f["ref"] == "PTP:93000/93010")
+    assert ptp["place"]["clm01"] == "PCN-1003" and ptp["place"]["lx_segment"] == 86
+    assert body["summary"]["x12"]["claims"] == 5
+
+
+def test_denials_explain(outcome: tuple[set[str], list[Any]]) -> None:
+    rows = structured(outcome[1][7])["denials"]
+    found = {(r["claim_id"], r["carc"]): (r["verdict"], r["ref"]) for r in rows}
+    assert found[("D-97", "97")] == ("reproduced", "PTP:93000/93010")
+    assert found[("D-11", "11")] == ("reproduced", "ICD10CM:E11")

@@ -9,6 +9,7 @@ adjustment = round_half_up(amount x share, cents).
 from __future__ import annotations
 
 import csv
+import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -20,6 +21,7 @@ from medref.errors import InputError
 from medref.kb import KnowledgeBase
 from medref.pricing import PricingTables, Service, all_localities, find_locality, quote
 from medref.pricing.quote import Pricer
+from medref.settings import Settings
 
 pytestmark = pytest.mark.kb
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "claims.md"
@@ -239,3 +241,18 @@ def test_localities_by_number_state_or_name(kb: KnowledgeBase) -> None:
         find_locality("san francisco", known)
     with pytest.raises(InputError, match="no Medicare payment locality"):
         find_locality("atlantis", known)
+
+
+def test_code_cards_carry_national_allowed_amounts(kb_settings: Settings) -> None:
+    from click.testing import CliRunner
+
+    from medref.cli import cli
+
+    result = CliRunner().invoke(
+        cli, ["code", "99213", "--json"], env={"MEDREF_HOME": str(kb_settings.home)}
+    )
+    assert result.exit_code == 0, result.output
+    amounts = json.loads(result.output)["allowed_amount"]
+    fee = Decimal("2.75") * Decimal("32.3465")  # 1.30 + 1.35 + 0.10 RVUs, GPCIs 1.000
+    assert amounts["non_facility"] == str(cents(fee)) == "88.95"
+    assert amounts["pfs_row"] == "PFS:99213"

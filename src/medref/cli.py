@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "code",
     "em",
     "check",
+    "denials",
     "price",
     "bench",
     "serve",

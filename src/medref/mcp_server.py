@@ -1,5 +1,5 @@
 """Tools for LLM agents over the Model Context Protocol (stdio): search, ask, code_lookup,
-claim_check and em_level, each a thin skin over `medref.services`, the functions the REST
+claim_check, claim_check_x12, denials_explain and em_level, each a thin skin over `medref.services`, the functions the REST
 API calls. Library errors come back as tool errors carrying the library's message.
 
 Claim data can hold PHI: the tools log nothing about their arguments, and stdout carries
@@ -8,6 +8,7 @@ only the protocol.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from medref.claims.model import Setting
 from medref.errors import MedrefError
 from medref.services import claims as claim_service
 from medref.services import codes as code_service
+from medref.services import denials as denial_service
 from medref.services import search as search_service
 from medref.services import visits as visit_service
 from medref.services.resources import Resources
@@ -106,6 +108,38 @@ def create_server(
         the data releases used."""
         return _call(
             lambda: claim_service.check_claim_list(res.pinned(), claims, setting, only_problems)
+        )
+
+    @server.tool()
+    def claim_check_x12(
+        x12: str, setting: Setting = "practitioner", only_problems: bool = False
+    ) -> dict[str, Any]:
+        """Check the claims of an X12 5010 837P or 837I (the interchange's text, ISA to IEA)
+        with the same rules as claim_check. Each finding carries its `place` in the file
+        (ISA/GS/ST control numbers, CLM01, LX, segment positions); the summary's `x12` counts
+        what was read and names envelope and loop problems by segment."""
+        return _call(
+            lambda: claim_service.check_x12(
+                res.pinned(), io.BytesIO(x12.encode()), setting, only_problems
+            )
+        )
+
+    @server.tool()
+    def denials_explain(
+        remittance: str, claims: str | None = None, setting: Setting = "practitioner"
+    ) -> dict[str, Any]:
+        """Explain an X12 5010 835 remittance (its text): for each adjusted service line the
+        group code, CARC and RARCs in plain words, whether a medref claim rule reproduces the
+        denial (verdict reproduced / not_reproduced / review / no_data / not_checked) with
+        the rule, the canonical reference (PTP:..., MUE:..., ICD10CM:..., NCD:...) and the
+        fix. `claims`: the claims as sent (837, CSV or JSON text), for the diagnoses."""
+        return _call(
+            lambda: denial_service.denials_upload(
+                res.pinned(),
+                io.BytesIO(remittance.encode()),
+                io.BytesIO(claims.encode()) if claims else None,
+                setting,
+            )
         )
 
     @server.tool()

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from medref import __version__
 from medref.api import routes_claims, routes_codes, routes_kb, routes_search
+from medref.api.admission import ClaimAdmission
 from medref.api.deps import Bulkhead
 from medref.api.errors import UnexpectedErrorGuard, error_body, install_error_handlers
 from medref.api.guards import ApiKeyGuard, BodySizeGuard
@@ -75,6 +76,7 @@ def create_app(
         app.include_router(router)
     mount_web(app)
     app.add_middleware(UnexpectedErrorGuard)
+    app.add_middleware(ClaimAdmission)
     app.add_middleware(BodySizeGuard, limit=settings.max_upload_bytes)
     app.add_middleware(ApiKeyGuard, keys=settings.api_keys)
     return app

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, File, Query, UploadFile
 from medref.api.deps import DateOfService, Heavy, Res, SettingParam
 from medref.api.errors import ERROR_RESPONSES
 from medref.services import claims as claim_service
+from medref.services import denials as denial_service
 from medref.services import pricing as price_service
 
 router = APIRouter(prefix="/api", tags=["claims"], responses=ERROR_RESPONSES)
@@ -96,6 +97,14 @@ def check_csv(
     setting: SettingParam = "practitioner",
     only_problems: OnlyProblems = False,
     locality: Locality = None,
+    columns: Annotated[
+        str | None,
+        Query(
+            description="The CSV's column names mapped to ours (cpt=code,dos=date_of_service; "
+            "NAME=- ignores one) or a preset name such as common.",
+            max_length=2000,
+        ),
+    ] = None,
 ) -> dict[str, Any]:
     """The same check for an uploaded CSV claim file."""
     with heavy.slot():
@@ -106,4 +115,48 @@ def check_csv(
             only_problems,
             name=file.filename or "claims.csv",
             locality=locality,
+            column_map=columns,
+        )
+
+
+@router.post("/check/x12")
+def check_x12(
+    res: Res,
+    heavy: Heavy,
+    file: Annotated[UploadFile, File(description="An X12 5010 837P or 837I interchange.")],
+    setting: SettingParam = "practitioner",
+    only_problems: OnlyProblems = False,
+    locality: Locality = None,
+) -> dict[str, Any]:
+    """The same check for an uploaded 837: each finding with its `place` in the file
+    (interchange, group and transaction control numbers, CLM01, LX and segment positions);
+    the summary adds `x12`, what the file held and its envelope problems (docs/x12.md)."""
+    with heavy.slot():
+        return claim_service.check_x12(
+            res,
+            file.file,
+            setting,
+            only_problems,
+            name=file.filename or "claims.837",
+            locality=locality,
+        )
+
+
+@router.post("/denials")
+def denials(
+    res: Res,
+    heavy: Heavy,
+    file: Annotated[UploadFile, File(description="An X12 5010 835 remittance advice.")],
+    claims: Annotated[
+        UploadFile,
+        File(description="Optional: the claims as sent (837, CSV or JSON), for diagnoses."),
+    ] = None,  # type: ignore[assignment]  # optional, without a null alternative in the schema
+    setting: SettingParam = "practitioner",
+) -> dict[str, Any]:
+    """Each adjusted service line of an 835: group code, CARC and RARCs explained, the line
+    re-checked by the claim rules (reproduced, not_reproduced, review, no_data,
+    not_checked), with the canonical reference and the fix."""
+    with heavy.slot():
+        return denial_service.denials_upload(
+            res, file.file, claims.file if claims is not None else None, setting
         )

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from medref.claims.model import Claim, Finding
 from medref.claims.patients import PatientGroups
@@ -58,12 +59,21 @@ UNPRICED = (
 )
 
 
+STATUS = attrgetter("status")
+RULE_STATUS = attrgetter("rule", "status")
+
+
 @dataclass
 class Tally:
     """Counts kept while findings stream by."""
 
     claims: int = 0
     lines: int = 0
+    rows: int = 0
+    """Input rows read, good or bad: every one is a line checked or in a claim's errors."""
+    error_claims: int = 0
+    error_rows: int = 0
+    """Rows of claims not checked because of input errors."""
     by_status: Counter[str] = field(default_factory=Counter)
     by_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
     patient_claims: int = 0
@@ -81,11 +91,21 @@ class Tally:
         self.by_status[finding.status] += 1
         self.by_rule[(finding.rule, finding.status)] += 1
 
+    def add_all(self, findings: list[Finding]) -> None:
+        """`add` for many findings, counted in C (a batch makes millions)."""
+        self.by_status.update(map(STATUS, findings))
+        self.by_rule.update(map(RULE_STATUS, findings))
+
     def count(self, claim: Claim, findings: list[Finding], amounts: dict[int, Decimal]) -> None:
         self.claims += 1
-        self.lines += len(claim.lines)
-        for finding in findings:
-            self.add(finding)
+        rows = claim.rows or len(claim.lines)
+        self.rows += rows
+        if claim.problems:
+            self.error_claims += 1
+            self.error_rows += rows
+        else:
+            self.lines += len(claim.lines)
+        self.add_all(findings)
         if amounts:
             failed = {f.line for f in findings if f.status == "fail"}
             for line in claim.lines:
@@ -100,6 +120,10 @@ class Tally:
 class Summary:
     claims: int
     lines: int
+    rows: int
+    """Input rows read; = lines checked + rows of claims with input errors."""
+    error_claims: int
+    error_rows: int
     by_status: dict[str, int]
     by_rule: dict[str, dict[str, int]]
     vintages: list[str]
@@ -114,6 +138,9 @@ class Summary:
         found: dict[str, object] = {
             "claims": self.claims,
             "lines": self.lines,
+            "rows": self.rows,
+            "claims_with_input_errors": self.error_claims,
+            "rows_in_claims_with_input_errors": self.error_rows,
             "by_status": self.by_status,
             "by_rule": self.by_rule,
             "vintages_used": self.vintages,
@@ -251,6 +278,9 @@ def summarize(tables: EditTables, tally: Tally) -> Summary:
     return Summary(
         tally.claims,
         tally.lines,
+        tally.rows,
+        tally.error_claims,
+        tally.error_rows,
         dict(tally.by_status),
         by_rule,
         used,

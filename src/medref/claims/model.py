@@ -80,7 +80,26 @@ class Claim:
     across claims, and it gets no findings."""
     order: int = 0
     """Position in its file, to tell which of two duplicate lines came later."""
+    rows: int = 0
+    """Input rows (CSV rows, JSON lines) read for the claim, good or bad: with the claims
+    and lines, the summary accounts for every row read."""
     _days: dict[date, list[ClaimLine]] | None = field(default=None, repr=False, compare=False)
+    _codes: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _modifiers: frozenset[str] | None = field(default=None, repr=False, compare=False)
+
+    def codes(self) -> frozenset[str]:
+        """The claim's procedure codes (worked out once: rules ask whether one is there)."""
+        found = self._codes
+        if found is None:
+            found = self._codes = frozenset([line.code for line in self.lines])
+        return found
+
+    def modifiers(self) -> frozenset[str]:
+        """Every modifier on the claim's lines."""
+        found = self._modifiers
+        if found is None:
+            found = self._modifiers = frozenset().union(*[line.modifiers for line in self.lines])
+        return found
 
     def by_date(self) -> dict[date, list[ClaimLine]]:
         """The lines grouped by date of service, in line order (worked out once: most rules

@@ -9,9 +9,11 @@ from typing import TextIO
 
 from medref.claims.model import MAX_POINTERS, Claim, ClaimLine, InputProblem, Setting
 from medref.claims.values import (
+    MAX_ID,
     Invalid,
     diagnosis_tuple,
     modifier_tuple,
+    shown,
     to_code,
     to_date,
     to_line_number,
@@ -49,12 +51,20 @@ def read_json(
             f"{name}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}). What to "
             "do: give a JSON list of claims as docs/claims.md shows"
         ) from exc
+    except RecursionError:
+        raise InputError(
+            f"{name}: the JSON is nested too deeply to be a list of claims (docs/claims.md)"
+        ) from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise InputError(f"{name}: not JSON a claim file can hold ({exc})") from None
     if not isinstance(document, list):
         raise InputError(f"{name}: the JSON must be a list of claims (see docs/claims.md)")
     seen: set[str] = set()
     for position, item in enumerate(document, start=1):
         claim = json_claim(item, position, setting)
         claim.order = position
+        raw_lines = item.get("lines") if isinstance(item, dict) else None
+        claim.rows = max(1, len(raw_lines) if isinstance(raw_lines, list) else 0)
         if claim.claim_id in seen:
             claim.problems.append(InputProblem(None, f"claim {claim.claim_id!r} is listed twice"))
         seen.add(claim.claim_id)
@@ -70,7 +80,9 @@ def json_claim(item: object, position: int, default_setting: Setting) -> Claim:
             [],
             [InputProblem(None, f"claim {position} of the list is not an object")],
         )
-    claim_id = str(item.get("claim_id") or f"#{position}")
+    claim_id = scalar(item.get("claim_id")) or f"#{position}"
+    if len(claim_id) > MAX_ID:
+        claim_id = f"#{position}"
     problems: list[InputProblem] = []
     unknown = sorted(set(item) - CLAIM_KEYS)
     if unknown:
@@ -115,11 +127,25 @@ def json_claim(item: object, position: int, default_setting: Setting) -> Claim:
                 "claim; number the lines 1, 2, 3, ...",
             )
         )
-    patient = to_patient(str(item.get("patient_id") or ""))
+    patient = to_patient(scalar(item.get("patient_id") or ""))
     if isinstance(patient, Invalid):
         problems.append(InputProblem(None, patient.problem))
         patient = ""
     return Claim(claim_id, setting, diagnoses, lines, problems, patient_id=patient)
+
+
+def scalar(value: object) -> str:
+    """A JSON value as the text a field is read from: numbers and strings as written, any
+    other value (object, list, boolean, null) as a text no field accepts."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value).lower()
+    if isinstance(value, int):
+        return str(value) if -(10**12) < value < 10**12 else "(a number too large)"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e12 else repr(value)
+    return f"({type(value).__name__})"
 
 
 def json_diagnoses(value: object) -> tuple[str, ...] | Invalid:
@@ -134,8 +160,8 @@ def json_line(
     if not isinstance(raw, dict):
         problems.append(InputProblem(None, f"line {at} of the list is not an object"))
         return None
-    number = to_line_number(str(raw.get("line", at)))
-    label = f"line {raw.get('line', at)}"
+    number = to_line_number(scalar(raw.get("line", at)))
+    label = f"line {shown(scalar(raw.get('line', at)))}"
     errors: list[str] = []
     unknown = sorted(set(raw) - LINE_KEYS)
     if unknown:
@@ -149,17 +175,17 @@ def json_line(
     modifiers_raw = raw.get("modifiers", [])
     values = {
         "line": number,
-        "date_of_service": to_date(str(raw.get("date_of_service", ""))),
-        "code": to_code(str(raw.get("code", ""))),
-        "units": to_units(str(raw.get("units", ""))),
-        "place_of_service": to_place(str(raw.get("place_of_service", "") or "")),
+        "date_of_service": to_date(scalar(raw.get("date_of_service", ""))),
+        "code": to_code(scalar(raw.get("code", ""))),
+        "units": to_units(scalar(raw.get("units", ""))),
+        "place_of_service": to_place(scalar(raw.get("place_of_service", "") or "")),
         "modifiers": (
-            modifier_tuple(tuple(str(m).strip().upper() for m in modifiers_raw), modifiers_raw)
+            modifier_tuple(tuple(scalar(m).strip().upper() for m in modifiers_raw), modifiers_raw)
             if isinstance(modifiers_raw, list)
-            else to_modifiers(str(modifiers_raw))
+            else to_modifiers(scalar(modifiers_raw))
         ),
         "diagnosis_pointers": json_pointers(raw.get("diagnosis_pointers", []), diagnoses),
-        "rendering_npi": to_npi(str(raw.get("rendering_npi", "") or "")),
+        "rendering_npi": to_npi(scalar(raw.get("rendering_npi", "") or "")),
     }
     if not missing:
         errors += [value.problem for value in values.values() if isinstance(value, Invalid)]

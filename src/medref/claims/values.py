@@ -28,22 +28,52 @@ def to_date(text: str) -> date | Invalid:
     except ValueError:
         found = None
     if found is None:
-        return Invalid(f"date of service {text!r} is not a date: write it as YYYY-MM-DD")
+        return Invalid(f"date of service {shown(text)} is not a date: write it as YYYY-MM-DD")
     return found
 
 
-def to_units(text: str) -> int | Invalid:
+MAX_CODE = 7
+"""Longest procedure code read as one (HCPCS and CPT codes have 5 characters)."""
+MAX_DIAGNOSIS = 8
+"""Longest ICD-10-CM code, dotted (7 characters and the dot)."""
+MAX_DIGITS = 6
+"""Units and line numbers up to 999,999 (an MUE is at most a few thousand units)."""
+
+
+def whole_number(text: str) -> int | None:
+    """ASCII digits only (`²` and `١` are digits to `str.isdigit`, not to `int`), at most
+    MAX_DIGITS of them, 1 or more."""
     value = text.strip()
-    if not value.isdigit() or int(value) < 1:
-        return Invalid(f"units {text!r} must be a whole number of 1 or more")
-    return int(value)
+    if not value or len(value) > MAX_DIGITS or not value.isascii() or not value.isdigit():
+        return None
+    number = int(value)
+    return number if number >= 1 else None
+
+
+def shown(text: str) -> str:
+    """A value for a message: long ones shortened."""
+    return repr(text) if len(text) <= 40 else f"{text[:20]!r}... ({len(text):,} characters)"
+
+
+def to_units(text: str) -> int | Invalid:
+    number = whole_number(text)
+    if number is None:
+        return Invalid(f"units {shown(text)} must be a whole number from 1 to 999999")
+    return number
 
 
 def to_line_number(text: str) -> int | Invalid:
+    number = whole_number(text)
+    if number is None:
+        return Invalid(f"line {shown(text)} must be a whole number from 1 to 999999")
+    return number
+
+
+def to_claim_id(text: str) -> str | Invalid:
     value = text.strip()
-    if not value.isdigit() or int(value) < 1:
-        return Invalid(f"line {text!r} must be a whole number of 1 or more")
-    return int(value)
+    if len(value) > MAX_ID:
+        return Invalid(f"claim_id of {len(value):,} characters: the limit is {MAX_ID}")
+    return value
 
 
 def to_npi(text: str) -> str | Invalid:
@@ -80,6 +110,10 @@ def to_code(text: str) -> str | Invalid:
     code = text.strip().upper()
     if not code:
         return Invalid("the procedure code is empty: give a HCPCS or CPT code")
+    if len(code) > MAX_CODE or not code.isascii() or not code.isalnum():
+        return Invalid(
+            f"procedure code {shown(text)} is not a HCPCS or CPT code (5 letters or digits)"
+        )
     return code
 
 
@@ -91,19 +125,19 @@ def to_modifiers(text: str) -> tuple[str, ...] | Invalid:
 def modifier_tuple(found: tuple[str, ...], given: object) -> tuple[str, ...] | Invalid:
     if len(found) > MAX_MODIFIERS:
         return Invalid(
-            f"{len(found)} modifiers ({given!r}): a claim line holds at most {MAX_MODIFIERS}; "
+            f"{len(found)} modifiers ({shown(str(given))}): a claim line holds at most {MAX_MODIFIERS}; "
             "split the service over several lines or drop the informational ones"
         )
     for modifier in found:
-        if len(modifier) != 2 or not modifier.isalnum():
-            return Invalid(f"modifier {modifier!r} must be 2 letters or digits")
+        if len(modifier) != 2 or not modifier.isascii() or not modifier.isalnum():
+            return Invalid(f"modifier {shown(modifier)} must be 2 letters or digits")
     return found
 
 
 def to_place(text: str) -> str | Invalid:
     place = text.strip()
-    if place and (len(place) != 2 or not place.isdigit()):
-        return Invalid(f"place of service {text!r} must be 2 digits (e.g. 11), or empty")
+    if place and (len(place) != 2 or not place.isascii() or not place.isdigit()):
+        return Invalid(f"place of service {shown(text)} must be 2 digits (e.g. 11), or empty")
     return place
 
 
@@ -114,16 +148,24 @@ def to_diagnoses(text: str) -> tuple[str, ...] | Invalid:
 def diagnosis_tuple(codes: list[str], given: object) -> tuple[str, ...] | Invalid:
     if len(codes) > MAX_DIAGNOSES:
         return Invalid(
-            f"{len(codes)} diagnoses ({given!r}): a claim holds at most {MAX_DIAGNOSES}; "
-            "keep the ones the lines point to"
+            f"{len(codes)} diagnoses ({shown(str(given))}): a claim holds at most "
+            f"{MAX_DIAGNOSES}; keep the ones the lines point to"
         )
-    return tuple(map(diagnosis_code, codes))
+    found = tuple(map(diagnosis_code, codes))
+    if "" in found:
+        bad = next(code for code, dotted_code in zip(codes, found, strict=True) if not dotted_code)
+        return Invalid(f"diagnosis {shown(bad)} is not an ICD-10-CM code")
+    return found
 
 
 @lru_cache(maxsize=65_536)
 def diagnosis_code(text: str) -> str:
-    """`e119 ` -> `E11.9`: ICD-10-CM codes as the knowledge base spells them."""
-    return dotted(text.strip().upper())
+    """`e119 ` -> `E11.9`: ICD-10-CM codes as the knowledge base spells them; "" for text
+    that cannot be one (too long, not ASCII letters and digits)."""
+    value = text.strip().upper()
+    if len(value) > MAX_DIAGNOSIS or not value.isascii() or not value.replace(".", "").isalnum():
+        return ""
+    return dotted(value)
 
 
 def to_setting(text: str) -> Setting | Invalid:

@@ -126,3 +126,39 @@ def quote(
         )
         raise InputError(f"no PFS release covers {on}; loaded: {loaded or 'none'}")
     return Quote(code, mods, units, place_of_service, on, pricer.locality, found[0])
+
+
+NATIONAL = Gpci(
+    id="national",
+    mac="",
+    state="US",
+    locality="",
+    name="national (all GPCIs 1.000)",
+    work=Decimal("1"),
+    pe=Decimal("1"),
+    mp=Decimal("1"),
+    release="",
+)
+"""The national payment amount: GPCIs of 1.000, before any locality's adjustment."""
+
+
+def national(tables: PricingTables, code: str, on: date | None = None) -> dict[str, object] | None:
+    """A code card's allowed amounts: the national non-facility and facility amounts of the
+    PFS row in force (None when the PFS does not list the code)."""
+    info = tables.release(PFS_SOURCE, on) or tables.release(PFS_SOURCE, None)
+    if info is None:
+        return None
+    rates = tables.rates(info)
+    if code not in rates:
+        return None
+    found: dict[str, object] = {"pfs_row": f"PFS:{code}", "pfs_release": info.release}
+    for setting, place in (("non_facility", "11"), ("facility", "22")):
+        price = price_day([Service(code, (), 1, place)], rates, NATIONAL)[0]
+        found[setting] = None if price.amount is None else str(price.amount)
+        if price.amount is None:
+            found["reason"] = price.adjusted.reason
+    found["note"] = (
+        "national amounts (GPCIs 1.000); `medref price CODE --locality ...` gives a "
+        "locality's, with the formula"
+    )
+    return found

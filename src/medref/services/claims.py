@@ -7,11 +7,13 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Literal, TypeVar
 
 from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
+from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
 from medref.claims.read import Format, read_csv, read_json
+from medref.claims.read_csv import CSV_COLUMNS, CSV_OPTIONAL, WINDOW_ROWS
 from medref.claims.tables import (
     AddOn,
     CodeDates,
@@ -24,12 +26,16 @@ from medref.claims.tables import (
     PlaceOfService,
     PtpIndex,
 )
+from medref.claims.x12.check import PlacedTally
+from medref.claims.x12.read837 import Reader837
 from medref.errors import InputError, InputTooLargeError
 from medref.kb import KnowledgeBase, ReleaseInfo
 from medref.pricing import Pricer
 from medref.services.resources import Resources
+from medref.x12.tokens import looks_like_x12
 
 T = TypeVar("T")
+FileFormat = Literal["csv", "json", "x12"]
 
 
 class SharedLoaders:
@@ -82,11 +88,14 @@ def check_csv(
     only_problems: bool = False,
     name: str = "claims.csv",
     locality: str | None = None,
+    column_map: str | None = None,
 ) -> dict[str, Any]:
-    """Findings and summary of a CSV claim file (the docs/claims.md columns)."""
-    text = io.TextIOWrapper(upload, encoding="utf-8-sig", newline="")
+    """Findings and summary of a CSV claim file (the docs/claims.md columns, or mapped)."""
+    mapping = column_mapping(res, column_map)
+    text = io.TextIOWrapper(upload, encoding="utf-8-sig", errors="surrogateescape", newline="")
     try:
-        return check(res, read_csv(text, setting=setting, name=name), only_problems, locality)
+        claims = read_csv(text, setting=setting, name=name, column_map=mapping)
+        return check(res, claims, only_problems, locality)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name} is not UTF-8 text ({exc.reason}); save it as UTF-8 CSV") from None
     finally:
@@ -149,9 +158,10 @@ class FindingStream:
         only_problems: bool,
         pricer: Pricer | None = None,
         history: Iterable[Claim] = (),
+        tally: Tally | None = None,
     ) -> None:
         self._tables = tables
-        self._tally = Tally()
+        self._tally = tally if tally is not None else Tally()
         found = check_claims(
             claims,
             tables,
@@ -172,6 +182,44 @@ class FindingStream:
         found: dict[str, Any] = summarize(self._tables, self._tally).as_dict()
         return found
 
+    def row(self, finding: Finding) -> dict[str, Any]:
+        """A finding as the JSON output gives it."""
+        return finding.as_dict()
+
+    def label(self, finding: Finding) -> str:
+        """Where the finding's claim stands in its file, for a text report ("" for CSV)."""
+        return ""
+
+
+class X12FindingStream(FindingStream):
+    """Findings of an 837, each with its place in the file; the summary adds what the file
+    held (interchanges, groups, transactions, claims and lines read) and its envelope and
+    loop problems."""
+
+    def __init__(
+        self,
+        reader: Reader837,
+        claims: Iterable[Claim],
+        tables: EditTables,
+        only_problems: bool,
+        pricer: Pricer | None = None,
+        history: Iterable[Claim] = (),
+    ) -> None:
+        self._reader = reader
+        self._placed = PlacedTally(places=reader.places, only_problems=only_problems)
+        super().__init__(claims, tables, only_problems, pricer, history, self._placed)
+
+    def summary(self) -> dict[str, Any]:
+        found = super().summary()
+        found["x12"] = self._reader.counts.as_dict()
+        return found
+
+    def row(self, finding: Finding) -> dict[str, Any]:
+        return self._placed.placed(finding)
+
+    def label(self, finding: Finding) -> str:
+        return self._placed.label(finding)
+
 
 def check_stream(
     claims: Iterable[Claim],
@@ -186,22 +234,109 @@ def check_stream(
 def check_file(
     res: Resources,
     path: Path,
-    fmt: Format | None = None,
+    fmt: FileFormat | None = None,
     setting: Setting = "practitioner",
     only_problems: bool = False,
     locality: str | None = None,
     history: Path | None = None,
+    column_map: str | None = None,
+    window_rows: int = WINDOW_ROWS,
 ) -> FindingStream:
     """A claim file of any size, streamed (`medref check`); no line limit. `history` is a
-    claim file of earlier claims, read for the checks across claims of a patient."""
-    earlier = read_claims(history, setting=setting) if history is not None else ()
+    claim file of earlier claims, read for the checks across claims of a patient;
+    `column_map` a map (`cpt=code,...`) or the name of a preset for the CSV's columns."""
+    mapping = column_mapping(res, column_map)
+    earlier = claims_of(history, None, setting, mapping, window_rows) if history is not None else ()
+    if fmt == "x12" or (fmt is None and is_x12(path)):
+        reader = Reader837(setting)
+        return X12FindingStream(
+            reader,
+            read_x12(reader, path),
+            res.claim_tables(),
+            only_problems,
+            pricer(res, locality),
+            earlier,
+        )
     return check_stream(
-        read_claims(path, fmt, setting=setting),
+        claims_of(path, fmt, setting, mapping, window_rows),
         res.claim_tables(),
         only_problems,
         pricer(res, locality),
         earlier,
     )
+
+
+def claims_of(
+    path: Path,
+    fmt: FileFormat | None,
+    setting: Setting,
+    mapping: dict[str, str] | None,
+    window_rows: int,
+) -> Iterator[Claim]:
+    """The claims of a CSV, JSON or 837 file (an 837 found by its content)."""
+    if fmt == "x12" or (fmt is None and is_x12(path)):
+        return read_x12(Reader837(setting), path)
+    chosen: Format | None = None if fmt is None else "json" if fmt == "json" else "csv"
+    return read_claims(path, chosen, setting=setting, column_map=mapping, window_rows=window_rows)
+
+
+def is_x12(path: Path) -> bool:
+    """Whether a file is an X12 interchange, by its first bytes (whatever its name)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(400)
+    except OSError:
+        return False
+    return looks_like_x12(head.decode("latin-1"))
+
+
+def read_x12(reader: Reader837, path: Path) -> Iterator[Claim]:
+    if not path.is_file():
+        raise InputError(f"{path}: no such claim file")
+    with path.open(encoding="utf-8", errors="surrogateescape", newline="") as handle:
+        yield from reader.claims(handle)
+
+
+def check_x12(
+    res: Resources,
+    upload: IO[bytes],
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+    name: str = "claims.837",
+    locality: str | None = None,
+) -> dict[str, Any]:
+    """Findings, each with its place, and summary of an uploaded 837P or 837I."""
+    text = io.TextIOWrapper(upload, encoding="utf-8", errors="surrogateescape", newline="")
+    try:
+        reader = Reader837(setting)
+        findings = X12FindingStream(
+            reader,
+            capped(reader.claims(text), res.max_claim_lines),
+            res.claim_tables(),
+            only_problems,
+            pricer(res, locality),
+        )
+        rows = [findings.row(finding) for finding in findings]
+        return {"findings": rows, "summary": findings.summary()}
+    finally:
+        text.detach()
+
+
+def column_mapping(res: Resources, text: str | None) -> dict[str, str] | None:
+    """A column map given inline or by preset name, checked before any row is read."""
+    if text is None or not text.strip():
+        return None
+    return resolve_map(text, res.settings.home, (*CSV_COLUMNS, *CSV_OPTIONAL))
+
+
+def save_column_map(res: Resources, name: str, text: str) -> str:
+    """Save an inline map as a named preset; returns where it was written."""
+    mapping = parse_map(text, (*CSV_COLUMNS, *CSV_OPTIONAL))
+    return str(save_preset(res.settings.home, name, mapping))
+
+
+def column_presets(res: Resources) -> dict[str, dict[str, str]]:
+    return presets(res.settings.home)
 
 
 def capped(claims: Iterable[Claim], limit: int) -> Iterator[Claim]:

@@ -8,12 +8,15 @@ from typing import Any
 from medref.errors import InputError
 from medref.lookup.diff import DIFF_SOURCES, diff
 from medref.lookup.explain import explain
+from medref.pricing.quote import national
 from medref.services.resources import Resources, limit_text
 
 
 def code_card(res: Resources, code: str, on: date | None = None) -> dict[str, Any]:
     code = limit_text(code, 64, "code")
     card: dict[str, Any] = explain(res.kb, code, on, descriptors=res.descriptors).to_dict()
+    normalized = str(card.get("code") or card.get("normalized") or code).strip().upper()
+    card["allowed_amount"] = national(res.pricing, normalized, on)
     return card
 
 

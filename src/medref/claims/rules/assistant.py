@@ -11,7 +11,7 @@ carries 62 or 66.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from medref.claims.model import Claim, Finding
 from medref.claims.rules.base import RuleContext
@@ -22,7 +22,14 @@ SECTION = "IOM:100-04/12/40.9"
 VINTAGE = "IOM 100-04 ch.12 §40.9"
 
 
-def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+def check(claim: Claim, ctx: RuleContext) -> Iterable[Finding]:
+    """Cheap test first: most claims give this rule nothing to look at."""
+    if ASSISTANT_AT_SURGERY.isdisjoint(claim.modifiers()):
+        return ()
+    return judge_claim(claim, ctx)
+
+
+def judge_claim(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     scope = ctx.lines_of(claim)
     for line in claim.lines:
         if not line.modifiers or ASSISTANT_AT_SURGERY.isdisjoint(line.modifiers):

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from medref.claims.model import Claim, ClaimLine, Finding
 from medref.claims.rules.base import RuleContext
@@ -24,9 +24,17 @@ RULE_ID = "bilateral"
 ONE_LINE = "IOM:100-04/23/20.9.3.2"
 PFS_RULE = "IOM:100-04/12/40.7"
 MUE_VINTAGE = "IOM 100-04 ch.23 §20.9.3.2"
+TRIGGERS = SIDES | {BILATERAL}
 
 
-def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+def check(claim: Claim, ctx: RuleContext) -> Iterable[Finding]:
+    """Cheap test first: most claims give this rule nothing to look at."""
+    if TRIGGERS.isdisjoint(claim.modifiers()):
+        return ()
+    return judge_claim(claim, ctx)
+
+
+def judge_claim(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     scope = ctx.lines_of(claim)
     sided: list[ClaimLine] = []
     for line in claim.lines:

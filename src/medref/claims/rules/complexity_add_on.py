@@ -12,7 +12,7 @@ a `warning` to check, never a pass. Without any visit on the day the add-on rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from medref.claims.model import Claim, Finding
@@ -30,7 +30,14 @@ VINTAGE = "IOM 100-04 ch.12 §30.6.19"
 EXCEPTION_FROM = date.fromisoformat(PREVENTIVE_WITH_25_FROM)
 
 
-def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+def check(claim: Claim, ctx: RuleContext) -> Iterable[Finding]:
+    """Cheap test first: most claims give this rule nothing to look at."""
+    if COMPLEXITY_ADD_ON not in claim.codes():
+        return ()
+    return judge_claim(claim, ctx)
+
+
+def judge_claim(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     scope = ctx.lines_of(claim)
     for line in claim.lines:
         if line.code != COMPLEXITY_ADD_ON:

@@ -105,9 +105,8 @@ def judge(
 def known(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Finding:
     """Whether a modifier exists: a CPT modifier number, a Category II modifier, an ambulance
     origin/destination pair, or a Level II modifier in force."""
-    special = special_modifier(claim_id, line, modifier)
-    if special is not None:
-        return special
+    if modifier in groups.CATEGORY_II_MODIFIERS:
+        return category_2(claim_id, line, modifier)
     if modifier.isdigit():
         if modifier in CPT_MODIFIER_NUMBERS:
             return Finding(
@@ -131,27 +130,32 @@ def known(claim_id: str, line: ClaimLine, modifier: str, ctx: RuleContext) -> Fi
     outcome = listed_on(
         ctx.tables.modifiers, modifier, line.date_of_service, "modifier", f"MOD:{modifier}"
     )
+    if outcome.status != "pass":
+        trip = ambulance(claim_id, line, modifier)
+        if trip is not None:
+            return trip
     return Finding(claim_id, line.line, RULE_ID, *outcome)
 
 
-def special_modifier(claim_id: str, line: ClaimLine, modifier: str) -> Finding | None:
-    """Category II and ambulance modifiers, which the HCPCS modifier list does not hold."""
-    meaning = groups.CATEGORY_II_MODIFIERS.get(modifier)
-    if meaning is not None:
-        on_category_2 = len(line.code) == 5 and line.code[:4].isdigit() and line.code[4] == "F"
-        return Finding(
-            claim_id,
-            line.line,
-            RULE_ID,
-            "pass" if on_category_2 else "fail",
-            f"{modifier} is a CPT Category II modifier ({meaning})"
-            + (
-                "" if on_category_2 else f": it is reported with Category II codes, not {line.code}"
-            ),
-            f"MOD:{modifier}",
-            CPT_VINTAGE,
-        )
-    if is_ambulance(line.code) and modifier not in CPT_MODIFIER_NUMBERS:
+def category_2(claim_id: str, line: ClaimLine, modifier: str) -> Finding:
+    """Category II modifiers, which the HCPCS modifier list does not hold."""
+    meaning = groups.CATEGORY_II_MODIFIERS[modifier]
+    on_category_2 = len(line.code) == 5 and line.code[:4].isdigit() and line.code[4] == "F"
+    return Finding(
+        claim_id,
+        line.line,
+        RULE_ID,
+        "pass" if on_category_2 else "fail",
+        f"{modifier} is a CPT Category II modifier ({meaning})"
+        + ("" if on_category_2 else f": it is reported with Category II codes, not {line.code}"),
+        f"MOD:{modifier}",
+        CPT_VINTAGE,
+    )
+
+
+def ambulance(claim_id: str, line: ClaimLine, modifier: str) -> Finding | None:
+    """Ambulance origin/destination pairs, which the HCPCS modifier list does not hold."""
+    if is_ambulance(line.code):
         trip = groups.ambulance_modifier(modifier)
         if trip is not None:
             return Finding(

@@ -14,7 +14,7 @@ only: outpatient hospital and DME supplier claims are paid under other fee sched
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from medref.claims.model import Claim, ClaimLine, Finding
@@ -24,7 +24,14 @@ from medref.pricing import LinePrice, Service
 RULE_ID = "price"
 
 
-def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
+def check(claim: Claim, ctx: RuleContext) -> Iterable[Finding]:
+    """Cheap test first: most claims give this rule nothing to look at."""
+    if not (ctx.pricer is not None and claim.setting == "practitioner"):
+        return ()
+    return judge_claim(claim, ctx)
+
+
+def judge_claim(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     pricer = ctx.pricer
     if pricer is None or claim.setting != "practitioner":
         return

@@ -377,10 +377,11 @@ let chosenFile = null;
 function checkView() {
   view.innerHTML = `
     <h1>Claim check</h1>
-    <p class="meta">CSV columns <code>${CSV_HEADER}</code> (optional <code>setting</code>); modifiers and diagnoses separated by <code>|</code>. Claim data is checked in memory, never stored or logged.</p>
-    <textarea id="claims" aria-label="claims CSV" spellcheck="false">${CSV_HEADER}\n</textarea>
+    <p class="meta">CSV columns <code>${CSV_HEADER}</code> (optional <code>setting</code>); modifiers and diagnoses separated by <code>|</code>. Or an X12 837P/837I (claims) or 835 (remittance: each denial explained). Claim data is checked in memory, never stored or logged.</p>
+    <textarea id="claims" aria-label="claims CSV, 837 or 835" spellcheck="false">${CSV_HEADER}\n</textarea>
     <form class="bar" id="check-form">
-      <label class="file">Upload CSV <input type="file" id="claims-file" accept=".csv,text/csv"></label>
+      <label class="file">Upload CSV, 837 or 835 <input type="file" id="claims-file" accept=".csv,text/csv,.837,.835,.x12,.edi,.txt"></label>
+      <label class="file" title="For an 835: the claims as sent (837 or CSV), for the diagnoses">Claims as sent (835 only) <input type="file" id="sent-file" accept=".csv,text/csv,.837,.x12,.edi,.txt,.json"></label>
       <button type="button" class="secondary" id="example">Load example</button>
       <select id="setting" aria-label="setting"><option value="practitioner">practitioner</option><option value="outpatient">outpatient hospital</option><option value="dme">DME supplier</option></select>
       <label><input type="checkbox" id="problems-only"> problems only</label>
@@ -411,14 +412,58 @@ async function runCheck() {
   target.innerHTML = `<p class="meta">checking…</p>`;
   $("download").disabled = true;
   const form = new FormData();
-  form.append("file", chosenFile || new Blob([$("claims").value], { type: "text/csv" }), chosenFile ? chosenFile.name : "claims.csv");
+  const blob = chosenFile || new Blob([$("claims").value], { type: "text/plain" });
+  const kind = x12Kind(await blob.slice(0, 2000).text());
+  form.append("file", blob, chosenFile ? chosenFile.name : kind === "csv" ? "claims.csv" : `file.${kind}`);
+  const sent = $("sent-file").files[0];
+  if (kind === "835" && sent) form.append("claims", sent, sent.name);
+  const route = { csv: "/api/check/csv", 837: "/api/check/x12", 835: "/api/denials" }[kind];
   try {
-    const result = await api(`/api/check/csv?setting=${$("setting").value}`, { method: "POST", body: form });
+    const result = await api(`${route}?setting=${$("setting").value}`, { method: "POST", body: form });
+    if (kind === "835") {
+      lastFindings = []; lastSummary = null;
+      renderDenials(result);
+      return;
+    }
     lastFindings = result.findings;
     lastSummary = result.summary;
     renderFindings();
     $("download").disabled = !lastFindings.length;
   } catch (error) { showError(target, error); }
+}
+
+// An X12 interchange is known by its ISA header; its first GS says claims (HC) or payments (HP).
+function x12Kind(head) {
+  const text = head.replace(/^\uFEFF?\s*/, "");
+  if (!text.startsWith("ISA") || text.length < 4) return "csv";
+  const at = text.indexOf(`GS${text[3]}`);
+  return at >= 0 && text.slice(at + 3, at + 5) === "HP" ? "835" : "837";
+}
+
+const VERDICT_CLASS = { reproduced: "fail", not_reproduced: "pass", review: "warning", no_data: "no_data", not_checked: "bypassed" };
+
+function renderDenials(result) {
+  const target = $("findings");
+  const s = result.summary;
+  const byClaim = new Map();
+  for (const row of result.denials) {
+    const key = `${row.place.clp_segment}`;
+    if (!byClaim.has(key)) byClaim.set(key, []);
+    byClaim.get(key).push(row);
+  }
+  const verdicts = Object.entries(s.by_verdict).map(([v, n]) => `<span class="badge ${VERDICT_CLASS[v] || ""}">${esc(v.replace("_", " "))} ${n}</span>`).join(" ");
+  const problems = (s.x12.problems || []).map((p) => `<li class="error">segment ${p.segment} (${esc(p.segment_id)}): ${esc(p.message)}</li>`).join("");
+  target.innerHTML = `<section class="card" id="summary"><h2>Remittance</h2>
+      <p>${plural(s.claims, "claim")}, ${plural(s.service_lines, "service line")}, ${plural(s.adjusted_lines, "adjusted line")} · ${verdicts}</p>
+      ${problems ? `<ul>${problems}</ul>` : ""}
+      <p class="meta">${s.claims_file_given ? "Re-checked with the claims as sent." : "Re-checked from the 835 alone: no diagnoses (add the claims as sent for CARC 11/167)."}</p></section>` +
+    [...byClaim.values()].map((rows) => `<section class="card claim denial"><h2>Claim ${esc(rows[0].claim_id)} <span class="meta">payer claim ${esc(rows[0].place.payer_claim_number || "-")}, CLP at segment ${rows[0].place.clp_segment}</span></h2>
+      <table class="grid denials"><thead><tr><th>line</th><th>adjustment</th><th>verdict</th><th>why</th><th>source</th><th>fix</th></tr></thead><tbody>
+      ${rows.map((r) => `<tr><th scope="row">${r.line === null ? "claim" : `${esc(r.line)} ${codeLink(r.code)}${r.modifiers.length ? "-" + esc(r.modifiers.join("-")) : ""} ×${esc(r.units)}`}</th>
+        <td><strong>${esc(r.group)}-${esc(r.carc)}</strong> $${esc(r.amount)}<div>${esc(r.carc_meaning)}</div><div class="meta">${esc(r.group_meaning)}</div>${r.rarcs.map((m) => `<div class="meta">${esc(m.code)}${m.meaning ? ": " + esc(m.meaning) : ""}</div>`).join("")}</td>
+        <td><span class="badge ${VERDICT_CLASS[r.verdict] || ""}">${esc(r.verdict.replace("_", " "))}</span>${r.rule ? `<div class="meta">${esc(r.rule)}</div>` : ""}</td>
+        <td>${esc(r.evidence)}</td><td>${r.ref ? refButton(r.ref) : ""}</td><td>${esc(r.fix)}</td></tr>`).join("")}
+      </tbody></table></section>`).join("");
 }
 
 const SEVERITY = { error: 0, fail: 1, warning: 2, bypassed: 3, no_data: 4, pass: 5 };
@@ -449,11 +494,18 @@ function renderFindings() {
       <p>${plural(s.claims, "claim")}, ${plural(s.lines, "line")} · ${chips}</p>
       <p class="meta">Data used: ${esc((s.vintages_used || []).join("; ") || "none")}</p>
       <details><summary>Not checked</summary><ul>${(s.not_checked || []).map((n) => `<li>${esc(n)}</li>`).join("")}</ul></details></section>` +
-    [...byClaim.entries()].map(([claim, lines]) => `<section class="card claim"><h2>Claim ${esc(claim)} <span class="chips">${tally(lines)}</span></h2>
+    [...byClaim.entries()].map(([claim, lines]) => `<section class="card claim"><h2>Claim ${esc(claim)} <span class="chips">${tally(lines)}</span>${placeOf(lines)}</h2>
       <table class="grid findings"><thead><tr><th>line</th><th>status</th><th>rule</th><th>finding</th><th>source</th></tr></thead>
       ${[...lines.entries()].sort((a, b) => (a[0] === "claim" ? -1 : b[0] === "claim" ? 1 : a[0] - b[0])).map(([line, findings]) => `<tbody class="line-group">
         ${findings.sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status]).map((f, i) => `<tr>${i === 0 ? `<th scope="rowgroup" rowspan="${findings.length}">${esc(line)}</th>` : ""}<td><span class="badge ${esc(f.status)}">${esc(f.status.replace("_", " "))}</span></td><td>${esc(f.rule)}</td><td>${esc(f.message)}<div class="meta">${esc(f.vintage)}</div></td><td>${f.ref ? refButton(f.ref) : ""}</td></tr>`).join("")}
       </tbody>`).join("")}</table></section>`).join("") + (shown.length ? "" : `<p>No findings to show.</p>`);
+}
+
+// An 837's claim: where it stands in the file (transaction and CLM segment).
+function placeOf(lines) {
+  const first = [...lines.values()][0][0];
+  const p = first.place;
+  return p ? ` <span class="meta">${esc(p.guide)} ST ${esc(p.transaction)}, CLM at segment ${p.clm_segment}</span>` : "";
 }
 
 function downloadFindings() {
