@@ -72,3 +72,9 @@ def test_a_part_that_only_points_takes_its_kind_from_the_question() -> None:
     context = "The ESRD facility says we need a modifier to show it is unrelated."
     assert kind_of("Which one", context) == "code"
     assert kind_of("Which one", "The patient asked about two options.") == "open"
+
+
+def test_code_systems_medref_does_not_load_are_named() -> None:
+    assert read("What ICD-11 code is the equivalent of E11.9?").unloaded == ("ICD-11",)
+    assert read("MS-DRG 470 relative weight").unloaded == ("MS-DRG",)
+    assert read("Is modifier 25 needed on the E/M?").unloaded == ()

@@ -18,7 +18,7 @@ from medref.answer.evidence import Pool, Profile, profile, score, windows
 from medref.answer.text import code_tokens, question_terms
 from medref.answer.types import Answer, Citation, Dropped, Evidence, Sentence
 from medref.records import Record
-from medref.retrieval.question import Question, read
+from medref.retrieval.question import Question, asks, read
 from medref.retrieval.search import Hit
 from medref.retrieval.sentence_vectors import Vector
 
@@ -65,6 +65,12 @@ def answer(
     """The extractive answer and the evidence it was chosen from (the LLM reuses it).
     `model` and `code_model` replace the packaged abstention models for prose answers and
     code searches (to collect signals when fitting them)."""
+    if question.unloaded and any(
+        part.asked in ("code", "amount") or (part.asked == "open" and not asks(part.text))
+        for part in question.parts
+    ):
+        reason = f"medref does not load {' or '.join(question.unloaded)} codes or rates"
+        return refusal.refuse(question.typed, hits, reason), []
     named = [*dict.fromkeys([*code_tokens(question.text), *question.parse.modifiers])]
     unknown = [code for code in named if not ctx.codes.known(code)]
     if unknown:

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from medref.codes.systems import UNLOADED_SYSTEMS
 from medref.retrieval.abbreviations import SHORTHAND
 from medref.retrieval.route import QueryParse, parse
 
@@ -192,6 +193,8 @@ class Question:
     """The rest of a scenario (its facts); empty for a plain question."""
     parts: tuple[Part, ...]
     parse: QueryParse
+    unloaded: tuple[str, ...] = ()
+    """Code systems the question names that medref does not load ("ICD-11", "MS-DRG")."""
 
     @property
     def asked(self) -> Asked:
@@ -216,6 +219,10 @@ def asks(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or _ASKS.search(sentence) is not None
 
 
+_UNLOADED = tuple(
+    (name, re.compile(rf"(?<![\w-])(?:{pattern})(?![\w-])", re.IGNORECASE))
+    for name, pattern in UNLOADED_SYSTEMS.items()
+)
 _CODE_NOUN = re.compile(
     r"\b(?:codes?|modifiers?|hcpcs|icd(?:[- ]?10)?(?:-?cm)?|diagnosis code|place of service)\b",
     re.IGNORECASE,
@@ -270,4 +277,7 @@ def read(typed: str) -> Question:
     parts = tuple(Part(piece, kind_of(piece, text)) for piece in split_parts(focus))
     parsed = parse(text)
     asked_first = sorted(parsed.codes, key=lambda code: code.upper() not in focus.upper())
-    return Question(typed, text, focus, context, parts, replace(parsed, codes=tuple(asked_first)))
+    unloaded = tuple(name for name, pattern in _UNLOADED if pattern.search(text))
+    return Question(
+        typed, text, focus, context, parts, replace(parsed, codes=tuple(asked_first)), unloaded
+    )

@@ -52,7 +52,7 @@ CANDIDATES = 100
 """Rows taken from each ranked list before fusion."""
 LIST_WEIGHTS = {"body": 1.0, "title": 0.6, "dense": 1.0, "hint": 1.0}
 RERANK_DEPTH = 50
-SENTENCE_BOOST = 0.0
+SENTENCE_BOOST = 0.2
 """Share by which a candidate's fused score grows with the best MiniLM similarity of the
 question to one of its sentences (prose records)."""
 HEADING_BOOST = 0.3
@@ -269,7 +269,7 @@ class Searcher:
         if diagnoses is not None and vector is not None and similarity is not None:
             rows, values = diagnoses.similarities(vector)
             similarity[rows] = values
-            lists.append(self._collapse(self._top(similarity, rows, mask)[0]))
+            lists.append(self._collapse(self._top(values, rows, mask)[0]))
             weights.append(LIST_WEIGHTS["dense"])
         for source in parsed.source_hints:
             hinted, _ = self._top(scores, None, mask & self._source_mask(source))
