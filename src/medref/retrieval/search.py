@@ -93,6 +93,7 @@ class Searcher:
         self._where = where
         self._diagnoses: DenseIndex | None = None
         self._diagnoses_lock = threading.Lock()
+
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
         self._vectors_lock = threading.Lock()
         self.routes = RouteResolver(kb, self.table)
