@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # the mirror beside the repository when there is one; otherwise the download cache
 MEDREF_SOURCES ?= $(if $(wildcard ../shared/cms),../shared/cms,)
 export MEDREF_SOURCES
+# Spark (the claim-check plan's cluster engine, tested on local[2]) binds to loopback
+export SPARK_LOCAL_IP ?= 127.0.0.1
 # server worker processes for `make run`: one per core (each holds its own indexes, ~0.6 GB)
 WORKERS ?= 2
 
@@ -14,7 +16,7 @@ WORKERS ?= 2
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,spark]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -69,6 +69,20 @@ if TYPE_CHECKING:
     type=click.IntRange(min=0, max=1_000_000),
     help="Rows within which the rows of one claim may come in any order.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["stream", "columnar", "spark"]),
+    default="stream",
+    show_default=True,
+    help="stream: claim by claim in Python (any size, constant memory); columnar: the "
+    "relational plan on DuckDB; spark: the same plan on a local Spark (docs/claims-at-scale.md).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the findings to this file (.csv, .jsonl or .parquet) and the summary to stdout.",
+)
 @json_option
 def command(
     claims_file: Path,
@@ -80,6 +94,8 @@ def command(
     column_map: str | None,
     save_map: str | None,
     window: int,
+    engine: str,
+    out: Path | None,
     as_json: bool,
 ) -> None:
     """Check a claim file (CSV, JSON, or an X12 5010 837P/837I) against NCCI PTP, MUE and
@@ -96,8 +112,9 @@ def command(
 
     Example: medref check examples/claims.csv --only-problems
     """
+    from medref.claims.output import output_format, write_findings
     from medref.claims.values import Invalid, to_setting
-    from medref.services.claims import check_file, save_column_map
+    from medref.services.claims import check_file, check_file_columnar, save_column_map
 
     chosen = to_setting(setting)
     if isinstance(chosen, Invalid):
@@ -108,26 +125,51 @@ def command(
             raise click.UsageError("--save-map NAME needs --map cpt=code,...")
         where = save_column_map(res, save_map, column_map)
         click.echo(f"column map {save_map!r} saved in {where}", err=True)
-    findings = check_file(
-        res,
-        claims_file,
-        fmt,
-        chosen,
-        only_problems,
-        locality=locality,
-        history=history,
-        column_map=column_map,
-        window_rows=window,
-    )
-    out = sys.stdout
+    if out is not None:
+        output_format(out)
+    findings: Any
+    if engine == "stream":
+        findings = check_file(
+            res,
+            claims_file,
+            fmt,
+            chosen,
+            only_problems,
+            locality=locality,
+            history=history,
+            column_map=column_map,
+            window_rows=window,
+        )
+    else:
+        if locality:
+            raise click.UsageError(
+                "--locality prices lines on the stream engine only: drop --engine or --locality"
+            )
+        findings = check_file_columnar(
+            res,
+            claims_file,
+            "spark" if engine == "spark" else "columnar",
+            fmt,
+            chosen,
+            only_problems,
+            history=history,
+            column_map=column_map,
+            window_rows=window,
+        )
+    if out is not None:
+        written = write_findings(findings, out)
+        click.echo(f"{written:,} findings written to {out}", err=True)
+        sys.stdout.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
+        return
+    stdout = sys.stdout
     if as_json:
         for finding in findings:
-            out.write(json.dumps(findings.row(finding), ensure_ascii=False) + "\n")
-        out.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
+            stdout.write(json.dumps(findings.row(finding), ensure_ascii=False) + "\n")
+        stdout.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
         return
     for block in report_blocks(findings):
-        out.write(block)
-    out.write(summary_text(findings.summary(), only_problems))
+        stdout.write(block)
+    stdout.write(summary_text(findings.summary(), only_problems))
 
 
 def report_blocks(findings: FindingStream) -> Iterator[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
 
 from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
+from medref.claims.columnar.run import ColumnarFindings, Engine, check_columnar
 from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
 from medref.claims.read import Format, read_csv, read_json
@@ -320,6 +321,43 @@ def check_x12(
         return {"findings": rows, "summary": findings.summary()}
     finally:
         text.detach()
+
+
+def edit_table_folder(res: Resources) -> Path:
+    """The Parquet edit tables of the current build (written on first use, then reused)."""
+    from medref.claims.columnar.edit_parquet import write_edit_tables
+
+    return write_edit_tables(res.kb, res.settings.home / "edit-tables")
+
+
+def check_file_columnar(
+    res: Resources,
+    path: Path,
+    engine: Engine,
+    fmt: FileFormat | None = None,
+    setting: Setting = "practitioner",
+    only_problems: bool = False,
+    history: Path | None = None,
+    column_map: str | None = None,
+    window_rows: int = WINDOW_ROWS,
+) -> ColumnarFindings:
+    """`check_file` through the relational plan, on DuckDB (`columnar`) or a local Spark
+    (`spark`): the same findings, for batches where throughput matters. Pricing
+    (`--locality`) and an 837's places in the file stay with the streaming engine."""
+    if fmt == "x12" or (fmt is None and is_x12(path)):
+        raise InputError(
+            f"{path} is an X12 837: it is checked by the stream engine, whose findings carry "
+            "their place in the interchange; drop --engine"
+        )
+    mapping = column_mapping(res, column_map)
+    earlier = claims_of(history, None, setting, mapping, window_rows) if history is not None else ()
+    return check_columnar(
+        claims_of(path, fmt, setting, mapping, window_rows),
+        edit_table_folder(res),
+        engine=engine,
+        only_problems=only_problems,
+        history=earlier,
+    )
 
 
 def column_mapping(res: Resources, text: str | None) -> dict[str, str] | None:

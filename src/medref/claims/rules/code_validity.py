@@ -97,9 +97,9 @@ def diagnoses(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                 claim.claim_id, None, RULE_ID, "no_data", reason, f"ICD10CM:{code}", table.label
             )
         for loaded, day in releases.values():
-            outcome = memo.get((code, loaded.vintage))
+            outcome = memo.get((code, loaded.vintage, day))
             if outcome is None:
-                outcome = memo[(code, loaded.vintage)] = diagnosis(code, loaded, day)
+                outcome = memo[(code, loaded.vintage, day)] = diagnosis(code, loaded, day)
             if ctx.passes or outcome.status != "pass":
                 yield Finding(claim.claim_id, None, RULE_ID, *outcome)
 

@@ -1,0 +1,118 @@
+"""The plan on one machine: DuckDB over the Parquet edit tables, in-process.
+
+`DuckChecker` holds one DuckDB connection with the edit tables loaded (once per process, as
+the streaming engine's `EditTables`), registers a batch's `LineTables` and the facts of its
+distinct values, and runs the plan's views; findings come back as an Arrow table, or go
+straight to a Parquet / CSV / JSON Lines file (`write`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from medref.claims.columnar import facts
+from medref.claims.columnar.dialect import DUCKDB
+from medref.claims.columnar.edit_parquet import TABLES
+from medref.claims.columnar.inputs import LineTables, outside_table
+from medref.claims.columnar.plan import views
+from medref.claims.model import PROBLEM_STATUSES
+
+FINDING_SCHEMA = pa.schema(
+    [
+        ("claim_id", pa.string()),
+        ("line", pa.int32()),
+        ("rule", pa.string()),
+        ("status", pa.string()),
+        ("ref", pa.string()),
+        ("message", pa.string()),
+        ("vintage", pa.string()),
+    ]
+)
+
+
+class DuckChecker:
+    def __init__(
+        self, tables: Path, *, threads: int | None = None, memory_limit: str | None = None
+    ) -> None:
+        self.con = duckdb.connect(":memory:")
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        for name in TABLES:
+            path = str(tables / f"{name}.parquet").replace("'", "''")
+            self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{path}')")
+        self.labs = frozenset(
+            row[0] for row in self.con.execute("SELECT code FROM labs").fetchall()
+        )
+        releases = self.con.sql("SELECT * FROM releases").to_arrow_table().to_pylist()
+        self.con.register("outside", outside_table(releases))
+        for name, value in (
+            ("indicator_facts", facts.indicator_facts()),
+            ("status_facts", facts.status_facts()),
+            ("mai_facts", facts.mai_facts()),
+        ):
+            self.con.register(name, value)
+        self.plan = views(DUCKDB)
+
+    def register(self, batch: LineTables) -> None:
+        """The batch's tables and the facts of its distinct values."""
+        con = self.con
+        for name in ("lines", "line_mods", "claim_dx"):
+            con.register(f"{name}_arrow", getattr(batch, name))
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+            con.unregister(f"{name}_arrow")
+        codes = [row[0] for row in con.execute("SELECT DISTINCT code FROM lines").fetchall()]
+        pairs = con.execute(
+            "SELECT DISTINCT m.modifier, l.code FROM line_mods m JOIN lines l ON l.lid = m.lid"
+        ).fetchall()
+        diagnoses = [row[0] for row in con.execute("SELECT DISTINCT code FROM claim_dx").fetchall()]
+        for name, value in (
+            ("code_facts", facts.code_facts(codes, self.labs)),
+            ("modifier_facts", facts.modifier_facts(pairs, self.labs)),
+            ("diagnosis_facts", facts.diagnosis_facts(diagnoses)),
+        ):
+            con.register(f"{name}_arrow", value)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+            con.unregister(f"{name}_arrow")
+
+    def sql(self, passes: bool = True) -> str:
+        """The plan as one query (a WITH of every view)."""
+        body = ",\n".join(f"{name} AS ({text})" for name, text in self.plan)
+        keep = (
+            ""
+            if passes
+            else f" WHERE status IN ({', '.join(repr(s) for s in sorted(PROBLEM_STATUSES))})"
+        )
+        return (
+            f"WITH {body}\nSELECT claim_key, claim_id, line, rule, status, ref, message, vintage, "
+            f"rule_rank FROM findings{keep}"
+        )
+
+    def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
+        self.register(batch)
+        return self.con.sql(self.sql(passes)).to_arrow_table()
+
+    def vintages(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT vintage, span FROM releases ORDER BY source, position"
+        ).fetchall()
+        return [f"{vintage} ({span})" for vintage, span in rows]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def as_rows(table: pa.Table) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = table.select(FINDING_SCHEMA.names).to_pylist()
+    return rows
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(table.select(FINDING_SCHEMA.names), path)

@@ -1,0 +1,113 @@
+"""The plan on Apache Spark: the same SQL views (`plan.py`, Spark dialect) over the Parquet
+edit tables, on a local Spark (`local[N]`: the tests and `medref check --engine spark`).
+
+The batch's lines come as Arrow tables; the facts of their distinct values are computed on the driver by the rule
+modules' own functions (a batch of any size has a few thousand distinct codes) and shipped
+as small tables, which Spark broadcasts into the joins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from medref.claims.columnar import facts
+from medref.claims.columnar.dialect import SPARK
+from medref.claims.columnar.edit_parquet import TABLES
+from medref.claims.columnar.inputs import LineTables, outside_table
+from medref.claims.columnar.plan import views
+from medref.claims.model import PROBLEM_STATUSES
+
+FINDING_COLUMNS = "claim_key, claim_id, line, rule, status, ref, message, vintage, rule_rank"
+
+
+def local_session(workers: int = 2) -> Any:
+    """A local Spark session on loopback (`local[workers]`), quiet, without the web UI."""
+    from pyspark.sql import SparkSession
+
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    session = (
+        SparkSession.builder.master(f"local[{workers}]")
+        .appName("medref-check")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", str(max(2, workers * 2)))
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.driver.memory", "2g")
+        .config("spark.sql.autoBroadcastJoinThreshold", str(1 << 20))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkChecker:
+    def __init__(self, spark: Any, tables: str) -> None:
+        self.spark = spark
+        for name in TABLES:
+            spark.read.parquet(f"{tables.rstrip('/')}/{name}.parquet").createOrReplaceTempView(name)
+        self.labs = frozenset(row[0] for row in spark.sql("SELECT code FROM labs").collect())
+        releases = [row.asDict() for row in spark.sql("SELECT * FROM releases").collect()]
+        self._vintages = [
+            f"{r['vintage']} ({r['span']})"
+            for r in sorted(releases, key=lambda r: (r["source"], r["position"]))
+        ]
+        self.frame(outside_table(releases), "outside")
+        self.frame(facts.indicator_facts(), "indicator_facts")
+        self.frame(facts.status_facts(), "status_facts")
+        self.frame(facts.mai_facts(), "mai_facts")
+        self.plan = views(SPARK)
+
+    @classmethod
+    @contextmanager
+    def local(cls, tables: Path, workers: int = 2) -> Iterator[SparkChecker]:
+        session = local_session(workers)
+        try:
+            yield cls(session, str(tables))
+        finally:
+            session.stop()
+
+    def frame(self, table: pa.Table, name: str) -> None:
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+
+    def vintages(self) -> list[str]:
+        return list(self._vintages)
+
+    def register_facts(self) -> None:
+        """Facts of the distinct values of the registered `lines` and `line_mods` views."""
+        sql = self.spark.sql
+        codes = [row[0] for row in sql("SELECT DISTINCT code FROM lines").collect()]
+        pairs = [
+            (row[0], row[1])
+            for row in sql(
+                "SELECT DISTINCT m.modifier, l.code FROM line_mods m JOIN lines l ON l.lid = m.lid"
+            ).collect()
+        ]
+        diagnoses = [row[0] for row in sql("SELECT DISTINCT code FROM claim_dx").collect()]
+        self.frame(facts.code_facts(codes, self.labs), "code_facts")
+        self.frame(facts.modifier_facts(pairs, self.labs), "modifier_facts")
+        self.frame(facts.diagnosis_facts(diagnoses), "diagnosis_facts")
+
+    def run(self, passes: bool = True) -> Any:
+        """The plan over the registered batch: a DataFrame of findings."""
+        self.register_facts()
+        for name, text in self.plan:
+            self.spark.sql(text).createOrReplaceTempView(name)
+        keep = (
+            ""
+            if passes
+            else (
+                " WHERE status IN (" + ", ".join(f"'{s}'" for s in sorted(PROBLEM_STATUSES)) + ")"
+            )
+        )
+        return self.spark.sql(f"SELECT {FINDING_COLUMNS} FROM findings{keep}")
+
+    def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
+        self.frame(batch.lines, "lines")
+        self.frame(batch.line_mods, "line_mods")
+        self.frame(batch.claim_dx, "claim_dx")
+        return self.run(passes).toArrow()
