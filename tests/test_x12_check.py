@@ -65,6 +65,9 @@ def test_an_837_is_found_by_its_content_and_every_finding_has_its_place(
     assert (x12["claims"], x12["service_lines"], x12["transaction_sets"]) == (5, 9, 3)
     assert summary["claims"] == x12["claims"]
     assert summary["rows"] == x12["service_lines"] - x12["revenue_code_only_lines"]
+    # the RD8 range of PCN-1002 line 2 is said, not hidden
+    assert x12["lines_with_date_ranges"] == 1
+    assert any(item.startswith("date ranges: 1 lines") for item in summary["not_checked"])
 
 
 def test_only_problems_and_broken_claims_keep_their_place(
@@ -98,3 +101,15 @@ def test_the_text_report_names_the_place_and_the_envelope_problems(
         "transaction set may be missing"
     ) in out
     assert "5 claims (CLM) and 9 service lines (LX) read" in out
+
+
+def test_the_benchmark_reads_the_same_claims_both_ways(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """`medref bench x12` on a small batch: the 837P and the CSV with patient ids agree."""
+    from medref.claims.x12.benchmark import bench_x12
+
+    saved = tmp_path / "volume.837"
+    report = bench_x12(kb, 2_000, seed=3, workdir=tmp_path, save=saved)
+    assert report.same_verdicts
+    assert report.x12.lines == report.csv.lines == report.parse_only.lines == report.lines
+    assert report.x12.findings == report.csv_patients.findings
+    assert saved.read_text().startswith("ISA*")

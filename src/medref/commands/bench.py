@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -79,8 +80,14 @@ def report_text(report: BenchReport) -> str:
     "--lines", default=200_000, show_default=True, help="Claim lines in the synthetic batch."
 )
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic batch.")
+@click.option(
+    "--save",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep the generated 837P here (a file of any volume for other tools).",
+)
 @json_option
-def x12(lines: int, seed: int, as_json: bool) -> None:
+def x12(lines: int, seed: int, save: Path | None, as_json: bool) -> None:
     """837 parse + check against the CSV path, on the same claims in one process.
 
     Writes a synthetic batch from the real tables as CSV, as CSV with a patient id per claim,
@@ -91,7 +98,7 @@ def x12(lines: int, seed: int, as_json: bool) -> None:
     """
     from medref.claims.x12.benchmark import bench_x12
 
-    report = bench_x12(resources().kb, lines, seed)
+    report = bench_x12(resources().kb, lines, seed, save=save)
     if as_json:
         echo_json(report.as_dict())
         return

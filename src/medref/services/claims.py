@@ -212,7 +212,14 @@ class X12FindingStream(FindingStream):
 
     def summary(self) -> dict[str, Any]:
         found = super().summary()
-        found["x12"] = self._reader.counts.as_dict()
+        counts = self._reader.counts
+        found["x12"] = counts.as_dict()
+        if counts.date_ranges:
+            found["not_checked"].append(
+                f"date ranges: {counts.date_ranges:,} lines billed over a range of dates "
+                "(DTP*472 RD8) were checked on their first date; their units are not spread "
+                "over the days of the range"
+            )
         return found
 
     def row(self, finding: Finding) -> dict[str, Any]:

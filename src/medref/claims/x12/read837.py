@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from medref.claims.model import MAX_DIAGNOSES, MAX_POINTERS, Claim, ClaimLine, InputProblem, Setting
 from medref.claims.values import (
@@ -93,8 +93,10 @@ MEMO_LIMIT = 200_000
 """837I: principal, 24 other, admitting, 3 reasons for visit, 12 external causes."""
 
 
-@dataclass(frozen=True, slots=True)
-class LinePlace:
+class LinePlace(NamedTuple):
+    """Where a line stands (a tuple of plain values: the garbage collector stops tracking
+    it, though every place of a file's claims is held until their findings go out)."""
+
     lx: int
     """LX01, the line's number in its claim."""
     segment: int
@@ -159,6 +161,8 @@ class X12Counts:
     """LX segments read."""
     revenue_only_lines: int = 0
     """837I lines with a revenue code and no HCPCS code: nothing for the edits to check."""
+    date_ranges: int = 0
+    """Lines billed over a range of dates (DTP*472 RD8), checked on their first date."""
     envelope: Counts = field(default_factory=Counts)
     problems: list[X12Problem] = field(default_factory=list)
     """Problems not tied to one claim: envelope counts, stray segments, loops without claims."""
@@ -172,6 +176,7 @@ class X12Counts:
             "claims": self.claims,
             "service_lines": self.lines,
             "revenue_code_only_lines": self.revenue_only_lines,
+            "lines_with_date_ranges": self.date_ranges,
             "problems": [problem.as_dict() for problem in self.problems],
         }
 
@@ -242,11 +247,14 @@ class Reader837:
         self.memo: dict[tuple[str, str], object] = {}
         """Converted values by (what, text): a file repeats its codes, dates and units, so
         each is read once (`cached`)."""
+        self.procedures: dict[str, tuple[str, tuple[str, ...]] | str] = {}
+        """SV101 composites read (the hot path of an 837P, looked up directly)."""
         self.reset()
 
     def reset(self) -> None:
         self.section = "header"
-        self.levels: dict[str, Level] = {}
+        self.levels: dict[str, str] = {}
+        """HL01 -> HL03 of the transaction's levels so far (for HL02 parents)."""
         self.provider: Level | None = None
         self.subscriber: Level | None = None
         self.patient: Level | None = None
@@ -379,13 +387,14 @@ class Reader837:
 
     def on_hl(self, fields: list[str], number: int) -> None:
         self.close_claim()
-        hl, parent, code = element(fields, 1), element(fields, 2), element(fields, 3)
+        fields += ["", "", ""]
+        hl, parent, code = fields[1], fields[2], fields[3]
         level = Level(code, hl)
         if not hl or hl in self.levels:
             level.problems.append(
                 self.problem(number, "HL", f"HL01 {hl!r} is empty or repeats an earlier HL")
             )
-        self.levels[hl] = level
+        self.levels[hl] = code
         if code not in LEVELS:
             level.problems.append(
                 self.problem(
@@ -400,7 +409,7 @@ class Reader837:
             return
         expected = PARENT_LEVEL[code]
         found = self.levels.get(parent) if parent else None
-        if expected and (found is None or found.code != expected):
+        if expected and found != expected:
             level.problems.append(
                 self.problem(
                     number,
@@ -522,23 +531,34 @@ class Reader837:
         self.section = "adjudicated"
 
     def on_sv1(self, fields: list[str], number: int) -> None:
-        line = self.service_line(fields, number, "837P")
-        if line is None:
-            self.misplaced(fields, number)
-            return
-        self.procedure(line, element(fields, 1), number, "SV101")
-        basis, quantity = element(fields, 3), element(fields, 4)
-        self.quantity(line, basis, quantity, number, "SV1", ("UN", "MJ"))
-        place = element(fields, 5)
+        line = self.line
+        if line is None or line.service or self.section != "line" or self.guide == "837I":
+            if self.service_line(fields, number, "837P") is None:
+                self.misplaced(fields, number)
+                return
+            assert line is not None
+        line.service = True
+        fields += ["", "", "", "", "", "", ""]
+        composite = fields[1]
+        found = self.procedures.get(composite)
+        if found is None:
+            if len(self.procedures) > MEMO_LIMIT:
+                self.procedures.clear()
+            found = self.procedures[composite] = self.read_procedure(composite, "SV101")
+        if isinstance(found, str):
+            self.fault(number, "SV1", found)
+        else:
+            line.code, line.modifiers = found
+        self.quantity(line, fields[3], fields[4], number, "SV1", ("UN", "MJ"))
+        place = fields[5]
         if place:
-            found = to_place(place)
-            if isinstance(found, Invalid):
-                self.fault(number, "SV1", f"SV105: {found.problem}")
+            value = self.cached("place", place, to_place)
+            if isinstance(value, Invalid):
+                self.fault(number, "SV1", f"SV105: {value.problem}")
             else:
-                line.place = found
-        pointers = element(fields, 7)
-        if pointers:
-            line.pointers = self.pointers(pointers, number)
+                line.place = value  # type: ignore[assignment]
+        if fields[7]:
+            line.pointers = self.pointers(fields[7], number)
 
     def on_sv2(self, fields: list[str], number: int) -> None:
         line = self.service_line(fields, number, "837I")
@@ -598,6 +618,11 @@ class Reader837:
         bases: tuple[str, ...],
     ) -> None:
         """Units of service; minutes of anesthesia (MJ) are one service."""
+        if basis == "UN":
+            found = self.memo.get(("units", quantity))
+            if found is not None and not isinstance(found, str):
+                line.units = found  # type: ignore[assignment]
+                return
         at = 3 if sid == "SV1" else 4
         if basis not in bases:
             self.fault(number, sid, f"{sid}0{at} unit basis {basis!r} must be {' or '.join(bases)}")
@@ -627,16 +652,17 @@ class Reader837:
 
     def on_dtp(self, fields: list[str], number: int) -> None:
         section = self.section
+        line = self.line
+        if section == "line" and line is not None and len(fields) > 3 and fields[1] == "472":
+            span = self.dates(fields, number)
+            if span is not None:
+                line.day, line.through = span[0], (span[1] if span[1] != span[0] else None)
+            return
         if section not in ("claim", "other", "line", "adjudicated"):
             self.misplaced(fields, number)
             return
         qualifier = element(fields, 1)
-        if section == "line" and qualifier == "472" and self.line is not None:
-            span = self.dates(fields, number)
-            if span is not None:
-                self.line.day, through = span
-                self.line.through = through if through != self.line.day else None
-        elif section == "claim" and qualifier == "434" and self.claim is not None:
+        if section == "claim" and qualifier == "434" and self.claim is not None:
             self.claim.statement = self.dates(fields, number)
 
     def dates(self, fields: list[str], number: int) -> tuple[date, date] | None:
@@ -678,6 +704,10 @@ class Reader837:
 
     def on_ref(self, fields: list[str], number: int) -> None:
         section = self.section
+        if section == "line" and self.line is not None:
+            if len(fields) > 2 and fields[1] == "6R":
+                self.line.control = fields[2]
+            return
         if section not in ("20", "22", "23", "claim", "other", "line"):
             self.misplaced(fields, number)
         elif section == "line" and self.line is not None and element(fields, 1) == "6R":
@@ -708,15 +738,12 @@ class Reader837:
         assert tx is not None
         guide = tx.guide.name if tx.guide is not None else "837"
         owner = self.patient or self.subscriber
-        problems = [
-            InputProblem(None, str(problem))
-            for level in (self.provider, self.subscriber, self.patient)
-            if level is not None
-            for problem in level.problems
-        ]
+        problems: list[InputProblem] = []
         for level in (self.provider, self.subscriber, self.patient):
             if level is not None:
                 level.claims += 1
+                if level.problems:
+                    problems += [InputProblem(None, str(problem)) for problem in level.problems]
         problems += draft.problems
         setting: Setting = "outpatient" if guide == "837I" else self.setting
         place = ClaimPlace(
@@ -785,6 +812,8 @@ class Reader837:
             if line.revenue_only:
                 self.counts.revenue_only_lines += 1
                 continue
+            if line.through is not None:
+                self.counts.date_ranges += 1
             rows += 1
             if line.day is None and guide == "837I" and draft.statement is not None:
                 first, last = draft.statement
@@ -813,7 +842,11 @@ class Reader837:
             else:
                 self.line_problems(line, draft, guide, count, problems)
         numbers = [line.lx for line in draft.lines]
-        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        repeated = (
+            sorted({n for n in numbers if numbers.count(n) > 1})
+            if len(set(numbers)) != len(numbers)
+            else []
+        )
         if repeated:
             problems.append(
                 InputProblem(
