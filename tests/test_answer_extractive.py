@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from medref.answer import REFUSAL, Answer, ask, stream
-from medref.answer.text import code_tokens, sentence_spans
+from medref.answer.text import code_tokens
 from medref.kb import KnowledgeBase
 from medref.retrieval.search import Searcher
+from medref.retrieval.sentences import sentence_spans
 from medref.settings import Settings
 
 pytestmark = pytest.mark.kb
@@ -137,7 +138,7 @@ def test_cpt_records_never_show_a_descriptor(answer_of: AskFn, kb: KnowledgeBase
             "IOM:100-04/12/40.8",
             "62.5 percent",
         ),
-        ("How long must a provider keep a signed ABN?", "IOM:100-04/30/50.7", "5 years"),
+        ("How long must a provider retain a signed ABN?", "IOM:100-04/30/50.7", "5 years"),
         (
             "How often does Medicare cover tobacco cessation counseling?",
             "NCD:210.4.1",
@@ -207,7 +208,7 @@ def test_answer_dict_shape(answer_of: AskFn) -> None:
 def test_stream_without_a_model_replays_the_answer(
     kb: KnowledgeBase, searcher: Searcher, settings: Settings
 ) -> None:
-    parts = list(stream(kb, searcher, "How long must a provider keep a signed ABN?", settings))
+    parts = list(stream(kb, searcher, "How long must a provider retain a signed ABN?", settings))
     assert parts[-1].kind == "done" and parts[-1].answer is not None
     text = "".join(p.text for p in parts if p.kind == "text").strip()
     assert text == parts[-1].answer.text

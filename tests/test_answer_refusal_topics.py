@@ -12,7 +12,9 @@ from medref.answer import Answer, ask
 from medref.answer.topic import DocumentRequest, document_request
 from medref.answer.types import REFUSAL
 from medref.kb import KnowledgeBase
+from medref.refs import matches
 from medref.retrieval.search import Searcher
+from medref.retrieval.vocabulary import Vocabulary
 from medref.settings import Settings
 
 AskFn = Callable[[str], Answer]
@@ -69,13 +71,15 @@ def test_the_subject_is_read_before_its_setting() -> None:
 
 def test_a_record_sharing_only_generic_words_is_not_about_the_topic() -> None:
     oxygen = request_for("NCD for home oxygen therapy")
-    assert not oxygen.is_about(CPAP_TITLE, CPAP_TEXT, flat)
+    assert not oxygen.is_about(CPAP_TITLE, CPAP_TEXT, flat, Vocabulary())
 
 
 def test_the_title_or_the_topic_as_a_phrase_makes_a_record_about_it() -> None:
-    assert request_for("NCD on CPAP for sleep apnea").is_about(CPAP_TITLE, CPAP_TEXT, flat)
+    assert request_for("NCD on CPAP for sleep apnea").is_about(
+        CPAP_TITLE, CPAP_TEXT, flat, Vocabulary()
+    )
     mentioned = request_for("NCD for oxygen desaturation")
-    assert mentioned.is_about(CPAP_TITLE, CPAP_TEXT, flat)
+    assert mentioned.is_about(CPAP_TITLE, CPAP_TEXT, flat, Vocabulary())
 
 
 @pytest.fixture(scope="module")
@@ -110,4 +114,4 @@ class TestOnTheKnowledgeBase:
     ) -> None:
         found = answer_of(question)
         assert found.answerable
-        assert {citation.ref for citation in found.citations} == {ref}
+        assert all(matches(citation.ref, ref) for citation in found.citations)

@@ -10,23 +10,16 @@ from collections.abc import Callable
 import pytest
 
 from medref.answer import Answer, ask
-from medref.answer.evidence import (
-    ANSWER_TYPES,
-    LIST_SHAPE,
-    QuestionProfile,
-    TermWeights,
-    list_lead_in,
-    profile,
-)
+from medref.answer.evidence import Profile, TermWeights, list_lead_in, profile
 from medref.answer.extractive import choose
 from medref.answer.text import question_terms, terms
 from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
+from medref.retrieval.question import read
 from medref.retrieval.search import Searcher
 from medref.settings import Settings
 
 AskFn = Callable[[str], Answer]
-DEFINITION = ANSWER_TYPES[3][1]
 
 INCLUDED = (
     "A. Components. The approved amount includes payment for the following services. "
@@ -61,7 +54,7 @@ def test_list_lead_in_reads_back_to_the_first_item() -> None:
 
 @pytest.mark.parametrize("excluding", [False, True])
 def test_a_list_answers_only_when_its_lead_in_agrees(excluding: bool) -> None:
-    asked = QuestionProfile({}, {}, LIST_SHAPE, frozenset(), excluding=excluding)
+    asked = Profile({}, {}, ("list",), frozenset(), excluding=excluding, listing=True)
     text = INCLUDED + " " + EXCLUDED
     assert asked.list_agrees(text, text.index("• Preoperative")) is not excluding
     assert asked.list_agrees(text, text.index("• The initial")) is excluding
@@ -94,10 +87,10 @@ def answer_of(kb: KnowledgeBase, searcher: Searcher, kb_settings: Settings) -> A
 @pytest.mark.kb
 class TestOnTheKnowledgeBase:
     def test_who_counts_as_asks_for_a_definition(self, weights: TermWeights) -> None:
-        assert profile("Who qualifies as a physician?", weights).value is DEFINITION
+        assert profile(read("Who qualifies as a physician?"), weights).kinds == ("definition",)
 
     def test_a_modifier_number_counts_only_as_the_modifier(self, weights: TermWeights) -> None:
-        asked = profile("What is paid for a procedure billed with modifier 50?", weights)
+        asked = profile(read("What is paid for a procedure billed with modifier 50?"), weights)
         assert asked.forms["50"] == frozenset({"mod50"})
         assert asked.coverage(frozenset(terms("billed with the -50 modifier"))) > asked.coverage(
             frozenset(terms("billed at 50 percent"))

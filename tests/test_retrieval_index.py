@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from medref.retrieval.enrich import category_words, index_terms, synonym_terms
+from medref.retrieval.enrich import category_words, index_terms
 from medref.retrieval.index import (
     ChunkRow,
     embedded_rows,
@@ -17,6 +17,7 @@ from medref.retrieval.index import (
     reference_keys,
 )
 from medref.retrieval.tokenize import tokenize
+from medref.retrieval.vocabulary import Vocabulary
 
 RELEASES = [("hcpcs", "2026-01"), ("icd10cm", "2025"), ("icd10cm", "2026-04"), ("statute", "2022")]
 
@@ -89,22 +90,13 @@ def test_enclosing_titles() -> None:
     assert "USC:42/1395x" not in context
 
 
-def test_categories_and_synonyms_reach_terse_codes() -> None:
+def test_categories_and_abbreviations_reach_terse_codes() -> None:
     assert "durable medical equipment" in category_words("HCPCS:E0601")
     assert "endocrine" in category_words("ICD10CM:E11.9")
     assert category_words("IOM:100-04/12/40.6") == ""
-    terms = index_terms(
-        "HCPCS:G0008",
-        "Admin influenza virus vac",
-        "HCPCS G0008: Administration of influenza virus vaccine",
-    )
-    assert {"flu", "shot", "giv"} <= set(terms)
-
-
-def test_synonyms_add_only_missing_terms() -> None:
-    added = synonym_terms(tokenize("continuous positive airway pressure (CPAP) device"))
-    assert added == []
-    assert synonym_terms(tokenize("CPAP")) == tokenize("continuous positive airway pressure")
+    cpap = Vocabulary({"CPAP": ["continuous positive airway pressure"]})
+    terms = index_terms(cpap, "HCPCS:E0601", "Cont airway pressure device", "CPAP device")
+    assert set(tokenize("continuous positive airway pressure")) <= set(terms)
 
 
 def test_preferred_rows_shape() -> None:

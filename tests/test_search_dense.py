@@ -12,6 +12,7 @@ import pytest
 from medref.kb import KnowledgeBase
 from medref.retrieval import layout
 from medref.retrieval.search import Searcher
+from medref.retrieval.sentences import sentence_spans
 from medref.services.knowledge import build
 from medref.settings import Settings
 
@@ -59,3 +60,49 @@ def test_dense_and_hybrid_search(small: Settings) -> None:
 def test_dense_can_be_switched_off(small: Settings) -> None:
     searcher = Searcher(KnowledgeBase.open(small), dense=False)
     assert searcher.dense is None and searcher.search_dense("telehealth") == []
+
+
+def test_sentences_of_prose_records_are_embedded_once_and_reused(small: Settings) -> None:
+    where = layout.folder(small.current.resolve())
+    meta = json.loads((where / "sentences.json").read_text())
+    assert meta["sentences"] > 100 and meta["embedded"] == 0, "reused by the rebuild above"
+    searcher = Searcher(KnowledgeBase.open(small))
+    assert searcher.sentence_vectors is not None
+    record = searcher.kb.get("NCD:240.4")
+    assert record is not None
+    spans = sentence_spans(record.text)
+    found = [searcher.sentence_vectors.of(record.text[s.start : s.end]) for s in spans]
+    assert all(vector is not None and vector.shape == (384,) for vector in found)
+
+
+def test_evidence_is_ranked_by_meaning_as_well_as_words(small: Settings) -> None:
+    from medref.answer.context import context_for
+    from medref.answer.evidence import profile, score, windows
+    from medref.retrieval.question import read
+
+    kb = KnowledgeBase.open(small)
+    searcher = Searcher(kb)
+    ctx = context_for(kb, searcher)
+    question = read("Does the CPAP trial period last three months?")
+    hits = searcher.search(question, k=5)
+    pool = windows(kb, hits, ctx.sentences)
+    wanted = profile(question, ctx.weights)
+    plain = score(pool, wanted)
+    meant = score(pool, wanted, searcher.query_vector(question.text))
+    assert all(item.meaning is None for item in plain)
+    assert any(item.meaning is not None for item in meant[:5])
+    assert meant[0].ref == "NCD:240.4" and "12" in meant[0].quote
+
+
+def test_each_record_knows_its_sentences_for_ranking_by_meaning(small: Settings) -> None:
+    searcher = Searcher(KnowledgeBase.open(small))
+    assert searcher.sentence_vectors is not None
+    record = searcher.kb.get("NCD:240.4")
+    assert record is not None
+    row = searcher.kb.conn.execute("SELECT id FROM records WHERE ref = 'NCD:240.4'").fetchone()
+    close = searcher.query_vector("CPAP for obstructive sleep apnea, a 12-week trial")
+    far = searcher.query_vector("place of service for a school")
+    assert close is not None and far is not None
+    near_match = searcher.sentence_vectors.best_match(row[0], close)
+    far_match = searcher.sentence_vectors.best_match(row[0], far)
+    assert near_match is not None and far_match is not None and near_match > far_match

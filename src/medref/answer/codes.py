@@ -9,21 +9,21 @@ import re
 import threading
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from medref.answer.evidence import TermWeights, hit_record, is_code_record, profile
 from medref.answer.text import code_tokens, terms
 from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.enrich import synonym_terms
-from medref.retrieval.route import LOOKUP_FILLER, QueryParse
+from medref.retrieval.question import Question, asks
+from medref.retrieval.route import LOOKUP_FILLER
 from medref.retrieval.search import Hit
+from medref.retrieval.vocabulary import Vocabulary
 
-ASKS_FOR_CODE = re.compile(r"\b(?:codes?|modifiers?|place of service)\b", re.IGNORECASE)
 PLURAL_CODES = re.compile(r"\b(?:codes|modifiers)\b", re.IGNORECASE)
 ALWAYS_SHOWN = re.compile(
-    r"^(?:MUE adjudication indicator|Modifier indicator|Status:|Added:|Terminated:|"
-    r"Edit type)",
+    r"^(?:MUE adjudication indicator|Modifier indicator|(?:CMS )?[Rr]ationale:|Status:|Added:|"
+    r"Terminated:|Edit type)",
     re.IGNORECASE,
 )
 """Facts a code answer always carries when its record has them."""
@@ -31,8 +31,18 @@ NEVER_SHOWN = re.compile(r"^(?:Short description|Action):", re.IGNORECASE)
 """Lines that repeat the description or only record file maintenance."""
 MAX_RECORDS = 3
 EXTRA_UNITS = 2
-CANDIDATES = 5
+CANDIDATES = 10
 """Code hits considered for one answer (the search's first few)."""
+FOCUS_WEIGHT = 1.0
+RANK_WEIGHT = 0.1
+BILLABLE_BONUS = 0.1
+"""A code valid on claims (an ICD-10-CM leaf) before a category that is not."""
+SIMILARITY_WEIGHT = 1.0
+"""Weight of the question's semantic similarity to a code's description (MiniLM): lay words
+("nothing to do with the hospice diagnosis") meet official ones ("not related to the
+hospice patient's terminal condition") by meaning, not by shared words."""
+SYSTEM_OF_HINT = {"icd10cm": "ICD10CM", "hcpcs": "HCPCS", "modifier": "MOD", "pos": "POS"}
+"""The code system a question names ("dx code", "HCPCS", "which modifier", "POS")."""
 KEEP_SHARE = 0.5
 """A further code record must match at least this share of the best one's match."""
 _LINE = re.compile(r"[^\n]+")
@@ -62,11 +72,40 @@ def units(text: str) -> list[Unit]:
     return found
 
 
-def wants_code_answer(question: str, parsed: QueryParse, hits: Sequence[Hit]) -> bool:
-    """The question names a code the search routed to, or asks which code fits a text."""
-    if not hits or not is_code_record(hits[0].ref):
+def wants_code_answer(question: Question, hits: Sequence[Hit]) -> bool:
+    """The question names a code the search routed to and asks about it, or asks which
+    code fits a description."""
+    if not hits:
         return False
-    return _strong(hits[0]) or bool(ASKS_FOR_CODE.search(question)) or parsed.lookup
+    if any(part.asked == "code" for part in question.parts):
+        return any(is_code_record(hit.ref) for hit in hits[:CANDIDATES])
+    if question.asked == "definition" and any(
+        hit.via == "route" and names(question, hit.ref) for hit in hits[:CANDIDATES]
+    ):
+        return True  # "what do modifiers JG and TB mean on a drug line?"
+    if not is_code_record(hits[0].ref):
+        return False
+    keywords = question.asked == "open" and not asks(question.text)
+    return (
+        question.parse.lookup
+        or (_strong(hits[0]) and _intent_matches(question, hits[0]))
+        or keywords  # "high blood pressure": words that name what a code describes
+    )
+
+
+def names(question: Question, ref: str) -> bool:
+    """The question names the code, modifier or one code of the edit pair `ref` is about."""
+    named = {code.upper() for code in (*question.parse.codes, *question.parse.modifiers)}
+    ident = ref.partition(":")[2].upper()
+    return ident in named or any(part in named for part in ident.split("/"))
+
+
+def _intent_matches(question: Question, hit: Hit) -> bool:
+    """A routed edit row answers the question that asks for that edit ("J9035 MUE")."""
+    kind = hit.ref.partition(":")[0].lower()
+    return kind in question.parse.intents or (
+        kind in ("hcpcs", "icd10cm", "mod", "pos", "cpt") and question.asked in ("open", "code")
+    )
 
 
 def _strong(hit: Hit) -> bool:
@@ -74,43 +113,95 @@ def _strong(hit: Hit) -> bool:
     return hit.via == "route" and hit.score >= 1.0
 
 
-def _record_terms(record: Record) -> frozenset[str]:
-    found = terms(f"{record.title}\n{record.text}")
-    return frozenset([*found, *synonym_terms(found)])
+def _record_terms(record: Record, vocabulary: Vocabulary) -> frozenset[str]:
+    return vocabulary.with_equivalents(terms(f"{record.title}\n{record.text}"))
+
+
+def _system(question: Question, hits: Sequence[Hit]) -> str:
+    """The code system to answer from: the one the question names, else the top code hit's."""
+    for hint in question.parse.source_hints:
+        if hint in SYSTEM_OF_HINT:
+            return SYSTEM_OF_HINT[hint]
+    top = next((hit for hit in hits[:CANDIDATES] if is_code_record(hit.ref)), hits[0])
+    return top.ref.partition(":")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeMatch:
+    """A code record chosen to answer from, and how well it matches what is asked."""
+
+    record: Record
+    named: bool
+    """The question named it: no judging needed."""
+    match: float
+    """Weighted share of the question's subject words its text holds."""
+    focus: float
+    """Share of its description's words the question uses."""
+    similarity: float
+    """MiniLM similarity of the question and its description (0 when not embedded)."""
+    rank: int
+    unheld: float
+    """Weighted share of the question's subject words no candidate code holds."""
 
 
 def code_records(
-    kb: KnowledgeBase, question: str, hits: Sequence[Hit], weights: TermWeights
-) -> list[Record]:
+    kb: KnowledgeBase,
+    question: Question,
+    hits: Sequence[Hit],
+    weights: TermWeights,
+    vocabulary: Vocabulary,
+) -> list[CodeMatch]:
     """The records to answer from, best first. A code the question named (a strong route)
-    comes first; otherwise the code hits of the top hit's kind among the first few are
+    comes first; otherwise the code hits of the asked system among the first few are
     ordered by how much of the question's subject ("CPAP device") their text holds plus how
-    much of their description the question asks about. One
-    record, or up to MAX_RECORDS for a question after several codes ("which codes")."""
-    top = hits[0]
-    prefix = top.ref.partition(":")[0]
-    several = PLURAL_CODES.search(question) is not None or prefix == "PTP"
-    ignore = LOOKUP_FILLER | {code.lower() for code in code_tokens(question)}
+    much of their description the question asks about, then by search rank; a code valid on
+    claims (an ICD-10-CM leaf) before a category that is not. One record, or up to
+    MAX_RECORDS for a question after several codes ("which codes")."""
+    system = _system(question, hits)
+    several = PLURAL_CODES.search(question.focus) is not None or system == "PTP"
+    ignore = LOOKUP_FILLER | {code.lower() for code in code_tokens(question.text)}
     subject = profile(question, weights, ignore=frozenset(ignore))
-    asked = frozenset([*subject.weights, *synonym_terms(list(subject.weights))])
-    scored: list[tuple[float, float, Record]] = []
+    asked = vocabulary.with_equivalents(list(subject.weights))
+    scored: list[tuple[float, CodeMatch]] = []
     seen: set[str] = set()
-    for hit in hits[:CANDIDATES]:
-        if hit.ref.partition(":")[0] != prefix or hit.ref in seen:
+    held: set[str] = set()
+    for rank, hit in enumerate(hits[:CANDIDATES]):
+        if hit.ref.partition(":")[0] != system or hit.ref in seen:
             continue
         record = hit_record(kb, hit)
         if record is None:
             continue
         seen.add(hit.ref)
-        named = _strong(hit) and hit is top
-        match = subject.coverage(_record_terms(record)) if subject.weights else 1.0
-        scored.append((2.0 if named else match, _focus(record, asked), record))
-    scored.sort(key=lambda item: -(item[0] + item[1]))
+        similarity = hit.similarity or 0.0
+        if (_strong(hit) and rank == 0) or (hit.via == "route" and names(question, hit.ref)):
+            found = CodeMatch(record, True, 1.0, 1.0, similarity, rank, 0.0)
+            scored.append((10.0 - rank / 100, found))
+            continue
+        record_terms = _record_terms(record, vocabulary)
+        held |= record_terms
+        match = subject.coverage(record_terms) if subject.weights else 1.0
+        focus = _focus(record, asked)
+        billable = record.data.get("billable") is not False
+        value = (
+            match
+            + FOCUS_WEIGHT * focus
+            + SIMILARITY_WEIGHT * similarity
+            + RANK_WEIGHT / (1 + rank)
+            + BILLABLE_BONUS * billable
+        )
+        scored.append((value, CodeMatch(record, False, match, focus, similarity, rank, 0.0)))
+    scored.sort(key=lambda item: -item[0])
     best = scored[0][0] if scored else 0.0
-    if best <= 0.0:
+    if best <= 0.2:
         return []
-    chosen = [record for score, _, record in scored if score >= KEEP_SHARE * best]
-    return chosen[: MAX_RECORDS if several else 1]
+    unheld = 0.0
+    if subject.weights:
+        unheld = sum(subject.weights[t] for t in subject.missing(frozenset(held))) / subject.total
+    chosen = [
+        replace(found, unheld=unheld) for value, found in scored if value >= KEEP_SHARE * best
+    ]
+    named = sum(1 for value, _ in scored if value >= 9.0)
+    return chosen[: MAX_RECORDS if several or named > 1 else 1]
 
 
 def _focus(record: Record, asked: frozenset[str]) -> float:
@@ -132,7 +223,7 @@ def related_records(kb: KnowledgeBase, record: Record) -> list[Record]:
 
 
 def chosen_units(
-    record: Record, question: str, weights: TermWeights, extra: int = EXTRA_UNITS
+    record: Record, question: Question, weights: TermWeights, extra: int = EXTRA_UNITS
 ) -> list[Unit]:
     """The identity line, the always-shown facts, and up to `extra` lines the question asks
     about (by its words other than code-lookup filler)."""

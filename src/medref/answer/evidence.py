@@ -1,14 +1,14 @@
-"""Gather scored evidence: split each retrieved record into sentences and score every
-sentence (and every pair of neighbouring sentences) against the question.
+"""Gather scored evidence: every sentence (and pair of neighbouring sentences) of the records
+the search found, scored against what the question asks.
 
-A sentence scores by the share of the question's content terms it holds, each term weighted
-by its rarity in the whole knowledge base (the BM25 index's document frequencies); a term
-also counts when the sentence has a synonym of it (the retrieval synonym groups) or a longer
-word it begins (`pay` in `payment`). Smaller credit goes to the record's heading matching,
-to the kind of value the question asks for (a duration for "how long", a percentage or
-amount for "how much", a count for "how many", a date for "when"), and to retrieval rank.
-Quotes are exact spans of the record's text, so a citation can always be checked against
-the record it names.
+A window scores by the weighted share of the question's content terms it holds (its own
+words, and the sentences around it with the record's heading), each term weighted by its
+rarity in the knowledge base; a scenario's facts weigh less than the sentences that ask
+(`Profile`). A term also counts when the window spells out or abbreviates it (the build's
+vocabulary) or holds a word one derivation away (`pay` in `payment`). Smaller credit goes
+to the kind of value the question wants (a duration for "how long", an amount for "how
+much", a rule for "can we ..."), and to the retrieval rank of the record. Quotes are exact
+spans of the record's text, so a citation can always be checked against its record.
 """
 
 from __future__ import annotations
@@ -17,27 +17,44 @@ import math
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from medref.answer.guard import is_instruction
-from medref.answer.text import MAX_SPAN, Span, numbers, question_terms, sentence_spans, terms
+from medref.answer.text import numbers, question_terms, terms
 from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.enrich import synonym_terms
+from medref.retrieval.question import Asked, Question
 from medref.retrieval.route import SOURCE_NAMES, citation_terms
 from medref.retrieval.search import Hit, Searcher
+from medref.retrieval.sentence_vectors import SentenceVectors, Vector
+from medref.retrieval.sentences import MAX_SPAN, Span, sentence_spans
+from medref.retrieval.vocabulary import Vocabulary
 
 OWN_WEIGHT = 0.6
-"""Share of the score from the sentence's own terms; the rest from its context's."""
+"""Share of the score from the window's own terms; the rest from its context's."""
 CONTEXT_SENTENCES = 2
 HEADING_WEIGHT = 0.1
-ANSWER_TYPE_BONUS = 0.45
-RANK_WEIGHT = 0.15
+ANSWER_TYPE_BONUS = 0.3
+RANK_WEIGHT = 0.25
+MEANING_WEIGHT = 3.0
+"""Weight of the MiniLM similarity of question and window, added to the lexical score of
+the best SEMANTIC_CANDIDATES windows (measured on our tuning split and the dev sets: the
+right sentence came first for 70 of 107 questions with it at weight 2, 58 with words
+alone; 67 of 125 prose questions at weight 3 against 63 at 2, 62 at 4)."""
+RECORD_MEANING_WEIGHT = 0.0
+"""Weight of the MiniLM similarity of the question and the window's whole record."""
+SEMANTIC_CANDIDATES = 30
+SCORED_CANDIDATES = 120
+"""Windows scored in full: those holding most of the question's words themselves."""
 LENGTH_PENALTY = 0.1
 MAX_WINDOW = 520
 """Two neighbouring sentences are also scored as one quote ("... a copy of the signed ABN.
 In general, it is 5 years ..."): an answer often sits in a sentence that refers back."""
+CONTEXT_SHARE = 0.35
+"""Weight of a scenario's facts against the words of what it asks."""
 DERIVATIONS = (
     "ment",
     "abl",
@@ -60,96 +77,80 @@ DERIVATIONS = (
 MIN_ROOT = 4
 MODIFIER_TERM = re.compile(r"mod[0-9a-z]{2}")
 """The tokenizer's `mod25` terms: the question's bare `25` term stands for the modifier, and
-a sentence holds it only as a modifier (any way it is written: "modifier “-25”", "the -25
-modifier"), not as "25 percent"."""
+a sentence holds it only as a modifier (any way it is written), not as "25 percent"."""
 
 _MONTH = (
     r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 )
-ANSWER_TYPES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
-    (  # how long -> a duration
-        re.compile(
-            r"\bhow long\b|\btime limit\b|\bdeadline\b|\bretain|\bretention|\bkeep\b", re.IGNORECASE
-        ),
-        re.compile(
-            r"\b\d+\s*(?:-\s*)?(?:calendar\s+)?(?:years?|months?|weeks?|days?|hours?|"
-            r"minutes?)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # how much / what payment -> a percentage or an amount
-        re.compile(
-            r"\bhow much\b|\bpercent(?:age)?\b|\bpay(?:s|ment|ments)?\b|\bpaid\b"
-            r"|\brates?\b|\bamount\b",
-            re.IGNORECASE,
-        ),
-        re.compile(r"\d+(?:\.\d+)?\s*(?:percent\b|%)|\$\s?\d", re.IGNORECASE),
-    ),
-    (  # how many / how often -> a count of something
-        re.compile(
-            r"\bhow (?:many|often)\b|\bfrequency\b|\bper (?:year|month|week|day)\b", re.IGNORECASE
-        ),
-        re.compile(
-            r"\b\d+\s+(?:[\w-]+\s+){0,3}?(?:visits?|sessions?|times?|units?|attempts?|"
-            r"days?|months?|weeks?|years?|services?|treatments?)\b|\bper\s+(?:year|"
-            r"month|week|day)\b|\bonce\b|\btwice\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # what does X mean / how is X defined -> a definition
-        re.compile(
-            r"\bwhat (?:does|do|is|are)\b[^?]*\b(?:mean|means|indicate|stand for|signify|"
-            r"represent)\b|\bdefin(?:e|es|ed|ition)\b|\b(?:counts?|qualif(?:y|ies)) as\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            r"\b(?:means?|is defined as|are defined as|refers? to|(?:is|are) used to|"
-            r"identif(?:y|ies)|indicates?)\b|\b(?:is|are) (?:an? |the )?[\w-]+ "
-            r"(?:which|that|who)\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # what does X prohibit -> what may not be done
-        re.compile(r"\bprohibit|\bforbid|\bbann?ed?\b|\bnot allowed\b|\bbarred\b", re.IGNORECASE),
-        re.compile(
-            r"\b(?:may not|shall not|must not|cannot|no payment may|prohibit\w*|"
-            r"not (?:be )?(?:permitted|allowed|payable))\b",
-            re.IGNORECASE,
-        ),
-    ),
-    (  # when did ... -> a date
-        re.compile(
-            r"\bwhen (?:did|was|were)\b|\bsince when\b|\bwhat date\b"
-            r"|\beffective date\b|\bbecome (?:payable|effective)\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            rf"\b{_MONTH}\s+\d{{1,2}},\s+\d{{4}}|\b\d{{4}}-\d{{2}}-\d{{2}}\b"
-            rf"|\b(?:19|20)\d\d\b"
-        ),
-    ),
-    (  # when must / under what conditions -> a condition or requirement
-        re.compile(
-            r"\bwhen (?:does|do|is|are|must|should|may|can)\b|\bunder what "
-            r"(?:conditions|circumstances)\b|\bcriteria\b|\brequirements?\b",
-            re.IGNORECASE,
-        ),
-        re.compile(
-            r"\b(?:only if|if the|unless|provided that|under the following|"
-            r"(?:is|are) required|requires?|must (?:be|have|meet|give|issue|notify)|"
-            r"(?:is|are) (?:only )?covered (?:only )?(?:when|if|for)|limited to)\b",
-            re.IGNORECASE,
-        ),
-    ),
+_NUMBER_WORD = (
+    r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|sixty|ninety|\d+(?:st|nd|rd|th))"
 )
-LIST_QUESTION = re.compile(
-    r"\bwhat\b[^?]*\b(?:includ(?:e|es|ed)|components?|consists?|comprises?|contents?)\b",
-    re.IGNORECASE,
+_DURATION = (
+    rf"\b{_NUMBER_WORD}[\s-]*(?:calendar\s+|business\s+|full\s+)?(?:years?|months?|weeks?|"
+    r"days?|hours?|minutes?)\b|\bcalendar year\b"
 )
-"""What is included / what does X include: the answer is the list of the components."""
+_DATE = rf"\b{_MONTH}\s+\d{{1,2}}(?:,\s+\d{{4}})?|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:19|20)\d\d\b"
+_RULE = (
+    r"\b(?:may not|must not|shall not|cannot|can not|is not|are not|does not|do not|"
+    r"will not|not (?:be )?(?:covered|payable|paid|allowed|permitted|required|subject)|"
+    r"may|must|shall|(?:is|are) (?:covered|payable|paid|allowed|permitted|required|eligible)|"
+    r"only (?:if|when)|unless|no payment)\b"
+)
+SHAPES: dict[Asked, re.Pattern[str]] = {
+    "contact": re.compile(
+        r"\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b|\b[\w.+-]+@[\w-]+\.[\w.]+|\bhttps?://|\bwww\.",
+        re.IGNORECASE,
+    ),
+    "office_holder": re.compile(r"\b(?:Mr|Ms|Mrs|Dr)\.? [A-Z][a-z]+"),
+    "time": re.compile(f"{_DURATION}|{_DATE}", re.IGNORECASE),
+    "count": re.compile(
+        rf"\b{_NUMBER_WORD}\s+(?:[\w-]+\s+){{0,3}}?(?:visits?|sessions?|times?|units?|"
+        r"services?|treatments?|days?|months?|weeks?|years?|minutes?)\b|\bper\s+(?:year|month|"
+        r"week|day|calendar)\b|\bonce\b|\btwice\b|\bevery\s+\w+",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        r"\d+(?:\.\d+)?\s*(?:percent\b|%)|\$\s?\d|\b(?:one|two|three)[- ](?:half|third|"
+        r"quarter)|\bfull fee schedule (?:amount|rate)\b",
+        re.IGNORECASE,
+    ),
+    "definition": re.compile(
+        r"\b(?:means?|is defined as|are defined as|refers? to|(?:is|are) used to|"
+        r"identif(?:y|ies)|indicates?)\b|\b(?:is|are) (?:an? |the )?[\w-]+ (?:which|that|who)\b",
+        re.IGNORECASE,
+    ),
+    "yes_no": re.compile(_RULE, re.IGNORECASE),
+    "condition": re.compile(
+        r"\b(?:only if|if the|if a|when the|unless|provided that|under the following|"
+        r"(?:is|are) required|requires?|must (?:be|have|meet)|(?:is|are) (?:only )?covered "
+        r"(?:only )?(?:when|if|for)|limited to|as long as)\b",
+        re.IGNORECASE,
+    ),
+    "procedure": re.compile(
+        r"\b(?:should|must|shall|is to|are to|may)\s+(?:\w+\s+)?(?:bill|report|use|submit|"
+        r"append|annotate|document|file|issue|give|notify|include|enter|code|consider)\b",
+        re.IGNORECASE,
+    ),
+    "who": re.compile(
+        r"\b(?:physician|practitioner|supplier|provider|beneficiary|contractor|nurse|"
+        r"assistant|surgeon|hospital|facility)s?\b",
+        re.IGNORECASE,
+    ),
+}
+"""What a window holds when it gives the kind of answer asked (see `question.Asked`)."""
+REQUIRED: frozenset[Asked] = frozenset({"contact", "office_holder"})
+"""Kinds whose answer is the value itself: evidence without a value of the kind does not
+answer, however many of the question's words it holds."""
 LIST_SHAPE = re.compile(r"[•▪◦](?s:.*)[•▪◦]|\(1\)(?s:.*)\(2\)")
 """A quote holding two items of a list."""
 BULLETS = "•▪◦"
+BULLET = "•"
+MAX_LIST = 1400
+"""Longest quote a list is extended to."""
+LIST_SPANS = 12
+LEAD_IN_SPANS = 4
+"""How many sentences may stand between a lead-in ("the following services") and its list."""
 EXCLUSION = re.compile(r"\bnot\s+(?:be\s+)?includ|\bexclu", re.IGNORECASE)
 LEAD_IN = re.compile(r"\bfollowing\b|\bbelow\b|:\s*$", re.IGNORECASE)
 """Words that introduce a list ("the services listed below", "the following:")."""
@@ -159,19 +160,28 @@ LEAD_IN_CHARS = 300
 
 @dataclass(frozen=True, slots=True)
 class RecordSentences:
-    """A record's sentence spans and the content terms of each, computed once per record."""
+    """A record's sentence spans, the content terms and the MiniLM vector of each (None when
+    the build has none), computed once per record."""
 
     record: Record
     spans: tuple[Span, ...]
     terms: tuple[frozenset[str], ...]
     title_terms: frozenset[str]
+    vectors: tuple[Vector | None, ...]
+    windows: tuple[Window, ...] = ()
+    all_terms: frozenset[str] = frozenset()
+    """Every term of the record (its title's included)."""
 
 
 class SentenceCache:
     """Sentence splits per record (keyed by its text too: two builds may hold one reference
     and release with different text); the same records come back for related questions."""
 
-    def __init__(self, limit: int = 4096) -> None:
+    def __init__(
+        self, vocabulary: Vocabulary, vectors: SentenceVectors | None = None, limit: int = 4096
+    ) -> None:
+        self._vocabulary = vocabulary
+        self._vectors = vectors
         self._items: dict[tuple[str, str, str, int], RecordSentences] = {}
         self._limit = limit
         self._lock = threading.Lock()
@@ -187,27 +197,26 @@ class SentenceCache:
             for span in sentence_spans(record.text)
             if not is_instruction(record.text[span.start : span.end])
         )
+        held = self._vocabulary.with_equivalents
+        texts = [record.text[s.start : s.end] for s in spans]
+        lookup = self._vectors
         made = RecordSentences(
             record,
             spans,
-            tuple(_with_synonyms(record.text[s.start : s.end]) for s in spans),
-            _with_synonyms(record.title),
+            tuple(held(terms(text)) for text in texts),
+            held(terms(record.title)),
+            tuple(lookup.of(text) if lookup else None for text in texts),
+        )
+        made = replace(
+            made,
+            windows=tuple(_record_windows(made)),
+            all_terms=made.title_terms.union(*made.terms),
         )
         with self._lock:
             if len(self._items) >= self._limit:
                 self._items.pop(next(iter(self._items)))
             self._items[key] = made
         return made
-
-
-_CACHE = SentenceCache()
-
-
-def _with_synonyms(text: str) -> frozenset[str]:
-    """The text's terms and those of every synonym group it mentions ("OSA" also counts as
-    "obstructive sleep apnea")."""
-    found = terms(text)
-    return frozenset([*found, *synonym_terms(found)])
 
 
 class TermWeights:
@@ -243,16 +252,18 @@ class TermWeights:
 
 
 @dataclass(frozen=True, slots=True)
-class QuestionProfile:
-    """What a sentence must hold to answer the question: weighted content terms, each with
-    the forms that count as that term, and the kind of value asked for."""
+class Profile:
+    """What a window must hold to answer: weighted content terms, each with the forms that
+    count as that term, and the kinds of value asked for."""
 
     weights: dict[str, float]
     forms: dict[str, frozenset[str]]
-    value: re.Pattern[str] | None
+    kinds: tuple[Asked, ...]
     question_numbers: frozenset[str]
     excluding: bool = False
     """The question asks what is excluded, not included."""
+    listing: bool = False
+    """The question asks what something includes: the answer is a list."""
 
     @property
     def total(self) -> float:
@@ -263,45 +274,62 @@ class QuestionProfile:
         found = sum(w for t, w in self.weights.items() if not self.forms[t].isdisjoint(held))
         return found / self.total
 
+    def missing(self, held: frozenset[str]) -> list[str]:
+        """The question's terms `held` lacks, heaviest first."""
+        absent = [t for t in self.weights if self.forms[t].isdisjoint(held)]
+        return sorted(absent, key=lambda t: -self.weights[t])
+
     def gives_value(self, quote: str) -> bool:
-        """The quote holds the kind of value asked for, beyond numbers the question gave."""
-        if self.value is None:
-            return False
-        for match in self.value.finditer(quote):
-            found = set(numbers(match.group(0)))
-            if not found or not found <= self.question_numbers:
-                return True
-        return False
+        """The quote holds a kind of value asked for, beyond numbers the question gave."""
+        for kind in self.kinds:
+            shape = SHAPES.get(kind)
+            if shape is None:
+                continue
+            for match in shape.finditer(quote):
+                found = set(numbers(match.group(0)))
+                if not found or not found <= self.question_numbers:
+                    return True
+        return self.listing and BULLET in quote
 
     def list_agrees(self, text: str, start: int) -> bool:
         """A list answers a list question only when its lead-in includes or excludes as
         the question does ("services not included" do not answer "what is included")."""
-        if self.value is not LIST_SHAPE:
+        if not self.listing:
             return True
         return (EXCLUSION.search(list_lead_in(text, start)) is not None) == self.excluding
 
 
+def _term_forms(term: str, asked: Sequence[str], weights: TermWeights) -> frozenset[str]:
+    if f"mod{term}" in asked:
+        return frozenset({f"mod{term}"})
+    return frozenset({term, *weights.related_words(term)})
+
+
 def profile(
-    question: str, weights: TermWeights, ignore: frozenset[str] = frozenset()
-) -> QuestionProfile:
-    """The question's terms (less `ignore`), their forms and weights, and the value asked for."""
-    asked = question_terms(question)
-    wanted = [t for t in asked if not MODIFIER_TERM.fullmatch(t) and t not in ignore]
-    forms = {
-        term: frozenset({f"mod{term}"})
-        if f"mod{term}" in asked
-        else frozenset({term, *weights.related_words(term)})
-        for term in wanted
-    }
-    value = next((shape for cue, shape in ANSWER_TYPES if cue.search(question)), None)
-    if value is None and LIST_QUESTION.search(question):
-        value = LIST_SHAPE
-    return QuestionProfile(
-        {t: weights.weight(t) for t in wanted},
-        forms,
-        value,
-        frozenset(numbers(question)),
-        excluding=EXCLUSION.search(question) is not None,
+    question: Question,
+    weights: TermWeights,
+    *,
+    focus: str | None = None,
+    kinds: Sequence[Asked] | None = None,
+    ignore: frozenset[str] = frozenset(),
+) -> Profile:
+    """The question's terms, weighted by rarity; terms outside `focus` (by default the
+    question's asking sentences) weigh CONTEXT_SHARE as much. Words that cite a place
+    ("under section 1833(b)") are not asked of the evidence."""
+    asked = question_terms(question.text)
+    focused = set(question_terms(question.focus if focus is None else focus))
+    skip = ignore | citation_terms(question.text)
+    wanted = [t for t in asked if not MODIFIER_TERM.fullmatch(t) and t not in skip]
+    return Profile(
+        {
+            t: weights.weight(t) * (1.0 if t in focused or not focused else CONTEXT_SHARE)
+            for t in wanted
+        },
+        {t: _term_forms(t, asked, weights) for t in wanted},
+        tuple(kinds if kinds is not None else [part.asked for part in question.parts]),
+        frozenset(numbers(question.focus)),
+        excluding=EXCLUSION.search(question.focus) is not None,
+        listing=any(part.asked == "list" for part in question.parts),
     )
 
 
@@ -337,90 +365,198 @@ def hit_record(kb: KnowledgeBase, hit: Hit) -> Record | None:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """One sentence, or two neighbouring ones, with its terms and its context's terms (the
-    sentences around it and the record's heading: "it" in a sentence means the heading)."""
+    """One sentence, or two neighbouring ones, of a retrieved record: its terms, its
+    context's terms (the sentences around it and the heading: "it" means the heading)."""
 
+    record: Record
     start: int
     end: int
     terms: frozenset[str]
     context: frozenset[str]
+    heading: frozenset[str]
+    vectors: tuple[Vector | None, ...] = ()
+    """The vectors of its sentences (one or two)."""
+    following: tuple[Span, ...] = ()
+    """The record's sentences after the window (a list it starts runs on in them)."""
+
+    @property
+    def quote(self) -> str:
+        return self.record.text[self.start : self.end]
+
+    def with_list(self) -> int:
+        """The end of the window extended over the rest of the bulleted list it is part of
+        (up to MAX_LIST characters): a list question is answered by the whole list."""
+        text, end = self.record.text, self.end
+        following = list(self.following)
+        if BULLET not in text[self.start : end]:
+            if not LEAD_IN.search(text[self.start : end]):
+                return end  # neither a list nor the words that introduce one
+            first = next(
+                (
+                    i
+                    for i, span in enumerate(following[:LEAD_IN_SPANS])
+                    if BULLET in text[end : span.end]
+                ),
+                None,
+            )
+            if first is None:
+                return end
+            end = following[first].end
+            following = following[first + 1 :]
+        for span in following:
+            gap = text[end : span.start]
+            piece = text[span.start : span.end]
+            if span.end - self.start > MAX_LIST or not (BULLET in gap or BULLET in piece):
+                break
+            end = span.end
+            if not piece.rstrip().endswith((";", ",", "and", "or", ":")) and BULLET not in piece:
+                break
+        return end
+
+    def meaning(self, question: Vector) -> float | None:
+        """Cosine similarity of the question and the window's sentences taken together."""
+        if not self.vectors or any(v is None for v in self.vectors):
+            return None
+        joined = np.sum([v for v in self.vectors if v is not None], axis=0)
+        norm = float(np.linalg.norm(joined))
+        return float(joined @ question) / norm if norm else None
 
 
-def _windows(sentences: RecordSentences) -> Iterator[Window]:
+def _record_windows(sentences: RecordSentences) -> Iterator[Window]:
     """Each sentence, and each pair of neighbouring sentences that is short enough and holds
     no instruction-like text between them."""
-    spans, span_terms, text = sentences.spans, sentences.terms, sentences.record.text
+    spans, span_terms = sentences.spans, sentences.terms
+    record, text = sentences.record, sentences.record.text
+    named = SOURCE_NAMES.get(record.source, frozenset())
+    heading = sentences.title_terms | named
     count = len(spans)
 
     def around(first: int, last: int) -> frozenset[str]:
         lo, hi = max(0, first - CONTEXT_SENTENCES), min(count, last + CONTEXT_SENTENCES + 1)
-        return sentences.title_terms.union(*span_terms[lo:hi])
+        return heading.union(*span_terms[lo:hi])
 
     for index, span in enumerate(spans):
         if not text[span.start : span.end].endswith(":"):  # a lead-in is read with its list
-            yield Window(span.start, span.end, span_terms[index], around(index, index))
+            yield Window(
+                record,
+                span.start,
+                span.end,
+                span_terms[index] | named,
+                around(index, index),
+                heading,
+                sentences.vectors[index : index + 1],
+                spans[index + 1 : index + 1 + LIST_SPANS],
+            )
         if index + 1 < count:
             following = spans[index + 1]
             if following.end - span.start <= MAX_WINDOW and not is_instruction(
                 text[span.end : following.start]
             ):
                 yield Window(
+                    record,
                     span.start,
                     following.end,
-                    span_terms[index] | span_terms[index + 1],
+                    span_terms[index] | span_terms[index + 1] | named,
                     around(index, index + 1),
+                    heading,
+                    sentences.vectors[index : index + 2],
+                    spans[index + 2 : index + 2 + LIST_SPANS],
                 )
 
 
-def gather(
-    kb: KnowledgeBase,
-    hits: Sequence[Hit],
-    question: str,
-    weights: TermWeights,
-) -> list[Evidence]:
-    """Every sentence of the hits' records, scored, best first (one entry per distinct
-    quote). Code records count only when the question named them (a routed hit). Words
-    that cite a place ("under section 1833(b)") are not asked of the evidence, and words
-    naming a source ("the Act", "NCD") are held by every record of that source."""
-    wanted = profile(question, weights, ignore=citation_terms(question))
-    found: dict[str, Evidence] = {}
-    seen_records: set[tuple[str, str, str]] = set()
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """The prose records of one search, with the retrieval rank of each."""
+
+    records: tuple[tuple[int, float | None, RecordSentences], ...]
+    """(retrieval rank, MiniLM similarity of the question to the record, its sentences)."""
+
+    def windows(self) -> Iterator[tuple[int, float | None, Window]]:
+        for rank, similarity, sentences in self.records:
+            for window in sentences.windows:
+                yield rank, similarity, window
+
+    def held(self, top: int) -> frozenset[str]:
+        """Every term of the records ranked above `top`."""
+        return frozenset().union(*(s.all_terms for rank, _, s in self.records if rank < top))
+
+
+def windows(kb: KnowledgeBase, hits: Sequence[Hit], cache: SentenceCache) -> Pool:
+    """The hits' prose records, once each. Code records and edit rows are answered from as
+    records (codes.py), never quoted as prose evidence."""
+    found: list[tuple[int, float | None, RecordSentences]] = []
+    seen: set[tuple[str, str, str]] = set()
     for rank, hit in enumerate(hits):
-        if is_code_record(hit.ref) and hit.via != "route":
-            continue  # a code's row only answers a question that names the code
-        record = hit_record(kb, hit)
-        if record is None or (record.source, record.ref, record.release) in seen_records:
+        if is_code_record(hit.ref):
             continue
-        seen_records.add((record.source, record.ref, record.release))
-        sentences = _CACHE.get(record)
-        named = SOURCE_NAMES.get(record.source, frozenset())
-        heading = wanted.coverage(sentences.title_terms | named)
-        for window in _windows(sentences):
-            own = wanted.coverage(window.terms | named)
-            if own <= 0.0:
-                continue
-            coverage = wanted.coverage(window.context | named)
-            quote = record.text[window.start : window.end]
-            score = (
-                OWN_WEIGHT * own
-                + (1 - OWN_WEIGHT) * coverage
-                + HEADING_WEIGHT * heading
-                + RANK_WEIGHT / (1 + rank)
-            )
-            if wanted.gives_value(quote) and wanted.list_agrees(record.text, window.start):
-                score += ANSWER_TYPE_BONUS
-            score -= LENGTH_PENALTY * len(quote) / MAX_WINDOW
-            evidence = Evidence(
+        record = hit_record(kb, hit)
+        if record is None or (record.source, record.ref, record.release) in seen:
+            continue
+        seen.add((record.source, record.ref, record.release))
+        found.append((rank, hit.similarity, cache.get(record)))
+    return Pool(tuple(found))
+
+
+def score(pool: Pool, wanted: Profile, question: Vector | None = None) -> list[Evidence]:
+    """The windows scored against `wanted`, best first, one entry per distinct quote: the
+    SCORED_CANDIDATES that hold most of the question's words in themselves fully, and of
+    those, with the question's vector, the best SEMANTIC_CANDIDATES also by meaning."""
+    first = [
+        (own + RANK_WEIGHT / (1 + rank), rank, similarity, window)
+        for rank, similarity, window in pool.windows()
+        if (own := wanted.coverage(window.terms)) > 0.0
+    ]
+    first.sort(key=lambda item: -item[0])
+    found: dict[str, tuple[float, int, Window, float, float, bool]] = {}
+    for _, rank, similarity, window in first[:SCORED_CANDIDATES]:
+        own = wanted.coverage(window.terms)
+        coverage = wanted.coverage(window.context)
+        quote = window.quote
+        if wanted.listing:
+            typed = window.with_list() > window.end or BULLET in quote
+            typed = typed and wanted.list_agrees(window.record.text, window.start)
+        else:
+            typed = wanted.gives_value(quote)
+        value = (
+            OWN_WEIGHT * own
+            + (1 - OWN_WEIGHT) * coverage
+            + HEADING_WEIGHT * wanted.coverage(window.heading)
+            + RANK_WEIGHT / (1 + rank)
+            + RECORD_MEANING_WEIGHT * (similarity or 0.0)
+            + (ANSWER_TYPE_BONUS if typed else 0.0)
+            - LENGTH_PENALTY * len(quote) / MAX_WINDOW
+        )
+        if quote not in found or found[quote][0] < value:
+            found[quote] = (value, rank, window, own, coverage, typed)
+    ranked = sorted(found.values(), key=lambda item: -item[0])
+    meanings: list[float | None] = [None] * len(ranked)
+    if question is not None:
+        for index, item in enumerate(ranked[:SEMANTIC_CANDIDATES]):
+            meanings[index] = item[2].meaning(question)
+    known = [m for m in meanings if m is not None]
+    usual = float(np.median(known)) if known else 0.0
+    evidence = []
+    for index, ((value, rank, window, own, coverage, typed), meaning) in enumerate(
+        zip(ranked, meanings, strict=True)
+    ):
+        record = window.record
+        if known and index < SEMANTIC_CANDIDATES:
+            value += MEANING_WEIGHT * (meaning if meaning is not None else usual)
+        end = window.with_list() if wanted.listing else window.end
+        evidence.append(
+            Evidence(
                 record.ref,
                 record.source,
                 record.release,
                 record.title,
-                quote,
+                record.text[window.start : end],
                 window.start,
-                score,
+                value,
                 coverage,
                 rank,
+                own=own,
+                typed=typed,
+                meaning=meaning,
             )
-            if quote not in found or found[quote].score < score:
-                found[quote] = evidence
-    return sorted(found.values(), key=lambda e: -e.score)
+        )
+    return sorted(evidence, key=lambda e: -e.score)

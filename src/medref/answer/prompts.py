@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from medref.answer.guard import neutralise
-from medref.answer.text import sentence_spans
 from medref.answer.types import REFUSAL, Evidence
+from medref.retrieval.sentences import sentence_spans
 
 SYSTEM = f"""You answer questions about Medicare billing and coding for revenue-cycle staff.
 

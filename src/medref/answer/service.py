@@ -1,43 +1,28 @@
 """`ask`: the one answering function every skin (CLI, REST API, MCP) calls.
 
-    search -> gather evidence -> extractive answer or refusal -> (optional) LLM phrasing
+    read the question once -> search once (a pool of POOL hits) -> evidence from that pool
+    -> extractive answer or refusal -> (optional) LLM phrasing
 
 A refusal and a code answer never call the model; the model only rephrases prose evidence.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterator
 
 from medref.answer import extractive
-from medref.answer.codes import CodeTable
-from medref.answer.evidence import TermWeights
+from medref.answer.abstain import Calibration
+from medref.answer.context import context_for
 from medref.answer.llm import fall_back, llm_parts, replay
 from medref.answer.types import Answer, AnswerPart
 from medref.errors import InputError
 from medref.kb import KnowledgeBase
+from medref.retrieval.question import read
 from medref.retrieval.search import Searcher
 from medref.settings import Settings
 
-DEFAULT_K = 10
-
-_tables: weakref.WeakKeyDictionary[KnowledgeBase, CodeTable] = weakref.WeakKeyDictionary()
-_weights: weakref.WeakKeyDictionary[Searcher, TermWeights] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def _context(kb: KnowledgeBase, searcher: Searcher) -> tuple[CodeTable, TermWeights]:
-    """Per knowledge base caches, kept as long as the knowledge base is."""
-    with _lock:
-        table = _tables.get(kb)
-        if table is None:
-            table = _tables[kb] = CodeTable(kb)
-        weights = _weights.get(searcher)
-        if weights is None:
-            weights = _weights[searcher] = TermWeights(searcher)
-    return table, weights
+DEFAULT_K = 20
+"""Hits searched once for one question: the pool every piece of evidence comes from."""
 
 
 def _checked(question: str, settings: Settings) -> str:
@@ -63,15 +48,19 @@ def stream(
     k: int = DEFAULT_K,
     *,
     stream_llm: bool = True,
+    calibration: Calibration | None = None,
+    code_calibration: Calibration | None = None,
 ) -> Iterator[AnswerPart]:
     """The answer in parts as they are ready: text pieces (already verified), dropped
     sentences, notices, and a final `done` part carrying the whole `Answer`.
 
-    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set."""
-    question = _checked(question, settings)
-    table, weights = _context(kb, searcher)
-    hits = searcher.search(question, k=k)
-    found, evidence = extractive.answer(kb, question, hits, weights, table)
+    `use_llm` None means: use the model when MEDREF_LLM_BASE_URL is set; `calibration` and
+    `code_calibration` replace the packaged abstention models for prose answers and code
+    searches (to collect signals for fitting them)."""
+    asked = read(_checked(question, settings))
+    ctx = context_for(kb, searcher)
+    hits = searcher.search(asked, k=k)
+    found, evidence = extractive.answer(ctx, asked, hits, calibration, code_calibration)
     wanted = settings.llm_base_url is not None if use_llm is None else use_llm
     if not wanted or not found.answerable or found.mode == "code":
         yield from replay(found)
@@ -83,7 +72,7 @@ def stream(
             "no LLM endpoint is configured (set MEDREF_LLM_BASE_URL); answered without the model",
         )
         return
-    yield from llm_parts(settings, question, evidence, table, found, stream_llm)
+    yield from llm_parts(settings, asked.typed, evidence, ctx.codes, found, stream_llm)
 
 
 def ask(
@@ -93,9 +82,23 @@ def ask(
     settings: Settings,
     use_llm: bool | None = None,
     k: int = DEFAULT_K,
+    *,
+    calibration: Calibration | None = None,
+    code_calibration: Calibration | None = None,
 ) -> Answer:
     """The finished answer (see `stream` for the parts)."""
-    for part in stream(kb, searcher, question, settings, use_llm, k, stream_llm=False):
+    parts = stream(
+        kb,
+        searcher,
+        question,
+        settings,
+        use_llm,
+        k,
+        stream_llm=False,
+        calibration=calibration,
+        code_calibration=code_calibration,
+    )
+    for part in parts:
         if part.answer is not None:
             return part.answer
     raise AssertionError("an answer stream always ends with a done part")

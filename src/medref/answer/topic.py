@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from medref.answer.text import question_terms, terms
-from medref.retrieval.enrich import synonym_terms
 from medref.retrieval.route import NAMING_TERMS, QUERY_FILLER
+from medref.retrieval.vocabulary import Vocabulary
 
 MIN_TITLE_SHARE = 0.5
 """Least weighted share of the topic's distinctive words the record's title must hold."""
@@ -85,11 +85,12 @@ class DocumentRequest:
     topic: str
     terms: tuple[str, ...]
 
-    def is_about(self, title: str, text: str, weight: Callable[[str], float]) -> bool:
-        """The record's title holds most of the topic (by rarity, synonyms counting), or its
-        text holds the topic as written (two words at least: one word is no phrase)."""
-        found_in_title = terms(title)
-        held = {*found_in_title, *synonym_terms(found_in_title)}
+    def is_about(
+        self, title: str, text: str, weight: Callable[[str], float], vocabulary: Vocabulary
+    ) -> bool:
+        """The record's title holds most of the topic (by rarity, abbreviations counting), or
+        its text holds the topic as written (two words at least: one word is no phrase)."""
+        held = vocabulary.with_equivalents(terms(title))
         total = sum(weight(term) for term in self.terms) or 1.0
         covered = sum(weight(term) for term in self.terms if term in held)
         if covered / total >= MIN_TITLE_SHARE:

@@ -31,6 +31,12 @@ class Evidence:
     """Share of the question's weighted content words the sentence contains (0..1)."""
     rank: int
     """Rank of the retrieval hit the sentence came from (0 = best)."""
+    own: float = 0.0
+    """Share of the question's weighted content words in the quote itself (0..1)."""
+    typed: bool = False
+    """The quote holds the kind of value the question asks for (a duration, a rule ...)."""
+    meaning: float | None = None
+    """MiniLM similarity of the question and the quote (None without sentence vectors)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +107,11 @@ class Answer:
     notice: str | None = None
     """A message for the user, e.g. why the LLM was not used."""
     mode: Literal["extractive", "code", "llm", "refusal"] = "extractive"
+    confidence: float | None = None
+    """The calibrated chance that a prose answer is right (abstain.py); None for answers
+    from a code's own record, which need no judging."""
+    signals: dict[str, float] | None = None
+    """The evidence signals the confidence was computed from."""
 
     @property
     def text(self) -> str:
@@ -120,6 +131,8 @@ class Answer:
             body["dropped"] = [item.to_dict() for item in self.dropped]
         if self.notice:
             body["notice"] = self.notice
+        if self.confidence is not None:
+            body["confidence"] = round(self.confidence, 3)
         return body
 
 

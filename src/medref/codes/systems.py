@@ -21,3 +21,18 @@ CPT_SYSTEMS: frozenset[System] = frozenset(s for s in SYSTEMS if s.startswith("c
 
 Hint = System | Literal["cpt"]
 """A system, or `cpt` for any CPT category."""
+
+
+UNLOADED_SYSTEMS: dict[str, str] = {
+    "ICD-11": r"icd-?11",
+    "ICD-9": r"icd-?9(?:-?cm)?",
+    "SNOMED CT": r"snomed(?:[- ]?ct)?",
+    "LOINC": r"loinc",
+    "RxNorm": r"rxnorm",
+    "NDC": r"ndcs?|national drug codes?",
+    "MS-DRG": r"(?:ms-?)?drgs?",
+    "APC": r"apcs?|ambulatory payment classifications?",
+    "revenue code": r"revenue codes?",
+}
+"""Code systems people ask about that medref does not load (name -> pattern): a question
+asking for one of their codes has no answer in the loaded tables."""

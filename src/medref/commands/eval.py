@@ -49,9 +49,15 @@ def _table(report: dict[str, Any]) -> list[str]:
 @click.command(
     "eval",
     epilog="Example: medref eval ../shared/eval/dev.jsonl --without vault; "
-    "medref eval questions.jsonl --json",
+    "medref eval questions.jsonl --json; "
+    "medref eval eval/tuning.jsonl ../shared/eval/dev.jsonl --calibrate calibration.json",
 )
-@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "questions",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
 @click.option("--no-baselines", is_flag=True, help="Skip the BM25-only and dense-only runs.")
 @click.option("--answers", is_flag=True, help="Also score answers (needs medref.answer).")
 @click.option(
@@ -61,20 +67,49 @@ def _table(report: dict[str, Any]) -> list[str]:
     help="Also rank with this source left out (repeatable), and report its effect, "
     "e.g. --without vault.",
 )
+@click.option(
+    "--calibrate",
+    "calibrate_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Instead of evaluating, fit the answer abstention model on these questions and "
+    "write it (weights, threshold, answered-vs-right curve) to this JSON file.",
+)
 @json_option
 def command(
-    questions: Path, no_baselines: bool, answers: bool, without: tuple[str, ...], as_json: bool
+    questions: tuple[Path, ...],
+    no_baselines: bool,
+    answers: bool,
+    without: tuple[str, ...],
+    calibrate_to: Path | None,
+    as_json: bool,
 ) -> None:
-    """Evaluate retrieval on a question set (eval/FORMAT.md): hit@k, recall@10, MRR@10,
-    nDCG@10 per category and overall, warm latency p50/p95, and baselines."""
+    """Evaluate retrieval on question sets (eval/FORMAT.md; several files are pooled):
+    hit@k, recall@10, MRR@10, nDCG@10 per category and overall, warm latency p50/p95, and
+    baselines; with --answers, answer metrics too."""
     from medref.evaluation.run import evaluate, load_questions
 
     res = resources()
     searcher = res.searcher
+    pooled = [q for path in questions for q in load_questions(path)]
+    if calibrate_to is not None:
+        from medref.evaluation import calibrate
+
+        samples = calibrate.collect(pooled, res.kb, searcher, res.settings)
+        fitted = calibrate.calibrate(samples, [path.name for path in questions])
+        kind = "dense" if searcher.dense is not None else "lexical"
+        calibrate.write(fitted, calibrate_to, kind)
+        if as_json:
+            echo_json(fitted)
+        else:
+            for form, model in fitted.items():
+                click.echo(
+                    f"{form}: fitted on {model['samples']} answers ({model['right']} right, "
+                    f"{model['unanswerable']} unanswerable): threshold {model['threshold']}"
+                )
+            click.echo(f"written to {calibrate_to} as the models for {kind} builds")
+        return
     answerer = load_answerer(res.settings) if answers else None
-    report = evaluate(
-        load_questions(questions), searcher, answerer, baselines=not no_baselines, without=without
-    )
+    report = evaluate(pooled, searcher, answerer, baselines=not no_baselines, without=without)
     if as_json:
         echo_json(report)
         return

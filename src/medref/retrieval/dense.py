@@ -8,6 +8,7 @@ Vectors are mean-pooled over real tokens and L2-normalised, so a dot product is 
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
 import json
 import threading
@@ -46,6 +47,12 @@ def _package_file(package: str, *parts: str) -> Path:
             f"{path} is missing from the installed package {package!r}: reinstall it"
         )
     return path
+
+
+def text_hash(text: str, max_tokens: int = MAX_TOKENS) -> str:
+    """Cache key of a vector: model, length limit and text (hex: numpy's fixed-width byte
+    strings drop trailing NUL bytes, which raw digests can end with)."""
+    return hashlib.sha256(f"{MODEL_ID}|{max_tokens}|{text}".encode()).hexdigest()[:32]
 
 
 QUERY_THREADS = 1
@@ -116,11 +123,11 @@ class DenseIndex:
     """The build's vectors, searched exactly. The float16 file is memory-mapped and copied
     once to float32: numpy has no fast float16 matrix product (about 20x slower here)."""
 
-    def __init__(self, where: Path, embedder: Embedder | None = None) -> None:
+    def __init__(self, where: Path, embedder: Embedder | None = None, name: str = "dense") -> None:
         try:
-            meta = json.loads((where / "dense.json").read_text())
-            stored = np.load(where / "dense_vectors.npy", mmap_mode="r")
-            pairs = np.load(where / "dense_rows.npy")
+            meta = json.loads((where / f"{name}.json").read_text())
+            stored = np.load(where / f"{name}_vectors.npy", mmap_mode="r")
+            pairs = np.load(where / f"{name}_rows.npy")
         except (OSError, ValueError) as exc:
             raise KnowledgeBaseError(
                 f"the dense vectors in {where} are missing or unreadable ({exc}): "
@@ -136,9 +143,10 @@ class DenseIndex:
         self.vector_rows: npt.NDArray[np.int64] = pairs[:, 1].copy()
         self.embedder = embedder or Embedder(threads=QUERY_THREADS)
 
-    def similarities(self, query: str) -> tuple[npt.NDArray[np.int64], Vectors]:
-        """(index rows, cosine similarity) of every embedded chunk."""
-        vector = self.embedder.embed([query])[0]
+    def similarities(self, query: str | Vectors) -> tuple[npt.NDArray[np.int64], Vectors]:
+        """(index rows, cosine similarity) of every embedded chunk to a query (its text, or
+        its vector when the caller has embedded it already)."""
+        vector = self.embedder.embed([query])[0] if isinstance(query, str) else query
         # einsum runs on one thread: BLAS threads on a busy 2-core machine cost 10x more
         similarity: Vectors = np.einsum("ij,j->i", self.vectors, vector)[self.vector_rows]
         return self.rows, similarity

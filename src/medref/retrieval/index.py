@@ -25,11 +25,10 @@ Vectors of unchanged texts are copied from the previous build instead of compute
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +36,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from medref.retrieval import layout
+from medref.retrieval import layout, sentence_vectors
 from medref.retrieval.bm25 import build_index
-from medref.retrieval.dense import DIMS, MAX_TOKENS, MODEL_ID, Embedder
+from medref.retrieval.dense import DIMS, MAX_TOKENS, MODEL_ID, Embedder, text_hash
 from medref.retrieval.enrich import HEADING_KINDS, category_words, heading_terms, index_terms
+from medref.retrieval.vocabulary import Vocabulary
 from medref.settings import Settings
 
 NOT_EMBEDDED_KINDS = frozenset({"mue", "aoc", "pfs", "ptp", "paragraph"})
@@ -124,6 +124,36 @@ def enclosing_titles(conn: sqlite3.Connection) -> dict[str, str]:
     return context
 
 
+INCLUSION_LINES = ("Inclusion terms:", "Includes:")
+"""Lines of an ICD-10-CM record that list what the code includes ("Tennis elbow")."""
+
+
+def inherited_inclusions(conn: sqlite3.Connection) -> dict[str, str]:
+    """ICD-10-CM reference -> the inclusion terms of its ancestors: by the classification's
+    convention they apply to every code below them ("Tennis elbow" at M77.1 names M77.12)."""
+    parent_of: dict[str, str | None] = {}
+    lines_of: dict[str, str] = {}
+    for ref, parent, text in conn.execute(
+        "SELECT ref, parent, text FROM records WHERE source = 'icd10cm'"
+    ):
+        parent_of[ref] = parent
+        found = [line for line in text.split("\n") if line.startswith(INCLUSION_LINES)]
+        if found:
+            lines_of[ref] = "\n".join(found)
+    inherited: dict[str, str] = {}
+    for ref in parent_of:
+        collected: list[str] = []
+        parent, seen = parent_of[ref], {ref}
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            if parent in lines_of:
+                collected.append(lines_of[parent])
+            parent = parent_of.get(parent)
+        if collected:
+            inherited[ref] = "\n".join(collected)
+    return inherited
+
+
 def reference_keys(chunks: list[ChunkRow]) -> np.ndarray:
     """One number per (source, reference): the chunks of one record, and the same record
     in several releases, share it."""
@@ -174,12 +204,6 @@ def embedding_text(chunk: ChunkRow) -> str:
     return f"{chunk.title}\n{chunk.text}"
 
 
-def text_hash(text: str) -> str:
-    """Cache key of a vector: model, length limit and text (hex: numpy's fixed-width byte
-    strings drop trailing NUL bytes, which raw digests can end with)."""
-    return hashlib.sha256(f"{MODEL_ID}|{MAX_TOKENS}|{text}".encode()).hexdigest()[:32]
-
-
 def embedded_rows(chunks: list[ChunkRow], releases: list[tuple[str, str]]) -> list[int]:
     """Rows to embed (see the module docstring)."""
     newest = {source: release for source, release in releases}
@@ -193,17 +217,17 @@ def embedded_rows(chunks: list[ChunkRow], releases: list[tuple[str, str]]) -> li
     ]
 
 
-def previous_vectors(previous: Path | None) -> dict[str, np.ndarray]:
+def previous_vectors(previous: Path | None, name: str = "dense") -> dict[str, np.ndarray]:
     """Vectors of the previous build by text hash, when it used the same model."""
     if previous is None:
         return {}
     where = layout.folder(previous)
     try:
-        meta = json.loads((where / "dense.json").read_text())
+        meta = json.loads((where / f"{name}.json").read_text())
         if meta.get("model") != MODEL_ID or meta.get("max_tokens") != MAX_TOKENS:
             return {}
-        hashes = np.load(where / "dense_hashes.npy")
-        vectors = np.load(where / "dense_vectors.npy")
+        hashes = np.load(where / f"{name}_hashes.npy")
+        vectors = np.load(where / f"{name}_vectors.npy")
     except (OSError, ValueError):
         return {}
     if hashes.dtype != np.dtype("S32") or len(hashes) != len(vectors):
@@ -211,29 +235,48 @@ def previous_vectors(previous: Path | None) -> dict[str, np.ndarray]:
     return {h.decode("ascii"): vectors[i] for i, h in enumerate(hashes)}
 
 
+def diagnosis_rows(chunks: list[ChunkRow], releases: list[tuple[str, str]]) -> list[int]:
+    """The newest ICD-10-CM release's codes: their own vector list, searched only for
+    questions that ask for a diagnosis code (98k vectors cost too much on every query)."""
+    newest = {source: release for source, release in releases}
+    return [
+        row
+        for row, chunk in enumerate(chunks)
+        if chunk.source == "icd10cm" and chunk.release == newest.get("icd10cm")
+    ]
+
+
+def diagnosis_text(chunk: ChunkRow, inherited: str) -> str:
+    """A diagnosis code by its description and inclusion terms, its ancestors' too."""
+    lines = chunk.text.split("\n")
+    own = [line for line in lines[1:] if line.startswith(INCLUSION_LINES)]
+    return "\n".join([lines[0].partition(": ")[2] or lines[0], *own, inherited]).strip()
+
+
 def build_dense(
     chunks: list[ChunkRow],
-    releases: list[tuple[str, str]],
+    rows: list[int],
+    text_of: Callable[[ChunkRow], str],
     where: Path,
     previous: Path | None,
     settings: Settings,
     progress: bool,
+    name: str = "dense",
 ) -> dict[str, Any]:
     started = time.perf_counter()
-    rows = embedded_rows(chunks, releases)
     texts: list[str] = []
     hashes: list[str] = []
     vector_of: dict[str, int] = {}
     pairs: list[tuple[int, int]] = []
     for row in rows:
-        text = embedding_text(chunks[row])
+        text = text_of(chunks[row])
         key = text_hash(text)
         if key not in vector_of:
             vector_of[key] = len(texts)
             texts.append(text)
             hashes.append(key)
         pairs.append((row, vector_of[key]))
-    cache = previous_vectors(previous)
+    cache = previous_vectors(previous, name)
     vectors = np.zeros((len(texts), DIMS), dtype=np.float16)
     missing = [i for i, key in enumerate(hashes) if key not in cache]
     for i, key in enumerate(hashes):
@@ -242,15 +285,15 @@ def build_dense(
     if missing:
         embedder = Embedder()
         with tqdm(
-            total=len(missing), desc="embeddings", unit=" texts", disable=not progress, leave=False
+            total=len(missing), desc=name, unit=" texts", disable=not progress, leave=False
         ) as bar:
             fresh = embedder.embed_many(
                 [texts[i] for i in missing], settings.embed_batch, bar.update
             )
         vectors[missing] = fresh.astype(np.float16)
-    np.save(where / "dense_vectors.npy", vectors)
-    np.save(where / "dense_hashes.npy", np.array(hashes, dtype="S32"))
-    np.save(where / "dense_rows.npy", np.array(pairs, dtype=np.int64).reshape(-1, 2))
+    np.save(where / f"{name}_vectors.npy", vectors)
+    np.save(where / f"{name}_hashes.npy", np.array(hashes, dtype="S32"))
+    np.save(where / f"{name}_rows.npy", np.array(pairs, dtype=np.int64).reshape(-1, 2))
     meta = {
         "model": MODEL_ID,
         "dims": DIMS,
@@ -261,13 +304,13 @@ def build_dense(
         "reused": len(texts) - len(missing),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    (where / "dense.json").write_text(json.dumps(meta, indent=2))
+    (where / f"{name}.json").write_text(json.dumps(meta, indent=2))
     return meta
 
 
 class RetrievalStep:
     name = "retrieval"
-    version = "5"
+    version = "9"
 
     def run(
         self,
@@ -292,21 +335,47 @@ class RetrievalStep:
             releases,
         ).save(where)
         context = enclosing_titles(conn)
+        inherited = inherited_inclusions(conn)
+        for ref, terms in inherited.items():
+            context[ref] = f"{context.get(ref, '')}\n{terms}".strip()
+        vocabulary = Vocabulary.from_texts([f"{c.title}\n{c.text}" for c in chunks])
+        vocabulary.save(where)
         body = build_index(
-            index_terms(c.ref, c.title, c.text, context.get(c.ref, ""))
+            index_terms(vocabulary, c.ref, c.title, c.text, context.get(c.ref, ""))
             for c in tqdm(chunks, desc="bm25", unit=" chunks", disable=not progress, leave=False)
         )
         body.save(where, "bm25_body")
         build_index(
-            heading_terms(c.kind, c.title, c.text, context.get(c.ref, "")) for c in chunks
+            heading_terms(vocabulary, c.kind, c.title, c.text, context.get(c.ref, ""))
+            for c in chunks
         ).save(where, "bm25_title")
         report: dict[str, Any] = {
             "chunks": len(chunks),
             "terms": len(body.vocabulary),
+            "abbreviations": len(vocabulary.abbreviations),
             "bm25_seconds": round(time.perf_counter() - started, 1),
         }
         if settings.embeddings:
-            report["dense"] = build_dense(chunks, releases, where, previous, settings, progress)
+            report["dense"] = build_dense(
+                chunks,
+                embedded_rows(chunks, releases),
+                embedding_text,
+                where,
+                previous,
+                settings,
+                progress,
+            )
+            report["dense_icd"] = build_dense(
+                chunks,
+                diagnosis_rows(chunks, releases),
+                lambda chunk: diagnosis_text(chunk, inherited.get(chunk.ref, "")),
+                where,
+                previous,
+                settings,
+                progress,
+                name="dense_icd",
+            )
+            report["sentences"] = sentence_vectors.build(conn, where, previous, settings, progress)
         return report
 
 

@@ -98,6 +98,8 @@ class RouteResolver:
             return np.concatenate(
                 [self._rows_under("IOM:", f"/{section}") for section in target.codes]
             )
+        if target.kind == "aoc-addon":  # the code as an add-on: its listed primaries
+            return self._rows_under("AOC:", f"/{target.codes[0]}")
         if target.prefix is not None:
             return self._rows_under(target.prefix)
         if target.kind == "code":
@@ -137,7 +139,7 @@ class RouteResolver:
         if not len(rows):
             return []
         relevance = scores[rows].astype(np.float64)
-        if target.kind == "aoc" and len(rows) > 1:
+        if target.kind in ("aoc", "aoc-addon") and len(rows) > 1:
             extra = self._related_score(rows, scores)
             relevance = relevance + np.array([extra.get(int(r), 0.0) for r in rows])
         preference = self._preference(rows, target.prefer_sources)

@@ -19,7 +19,7 @@ from medref.retrieval.tokenize import STOPWORDS, tokenize
 HCPCS_CODE = r"[A-Va-v]\d{4}"
 CPT_CODE = r"\d{4}[0-9FfTtUuMm]"
 ICD_CODE = r"[A-Za-z]\d[0-9A-Za-z](?:\.[0-9A-Za-z]{1,4}|[0-9A-Za-z]{1,4})?"
-_CODE = re.compile(rf"(?<![\w.§(/-])({HCPCS_CODE}|{CPT_CODE}|{ICD_CODE})(?![\w(]|\.\d)")
+_CODE = re.compile(rf"(?<![\w.§/-])({HCPCS_CODE}|{CPT_CODE}|{ICD_CODE})(?![\w(]|\.\d)")
 _MODIFIER = r"[0-9A-Za-z]{2}"
 _QUOTE = "[\"'“”‘’]?"
 """Manuals quote modifiers: modifier “-57”, the "-25" modifier."""
@@ -383,6 +383,7 @@ def targets(parsed: QueryParse) -> list[Target]:
         if "aoc" in intents:
             found.append(Target(prefix=f"AOC:{code}/", kind="aoc"))
             found.append(Target(refs=(f"AOC:CCCCC/{code}",), kind="aoc"))
+            found.append(Target(codes=(code,), kind="aoc-addon"))
         if "pfs" in intents:
             found.append(Target(refs=(f"PFS:{code}",), kind="pfs"))
     for code in parsed.codes:

@@ -10,6 +10,7 @@ force on a date of service, or the release asked for.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -25,8 +26,9 @@ from medref.refs import matches
 from medref.retrieval import layout
 from medref.retrieval.bm25 import Bm25Index
 from medref.retrieval.dense import DenseIndex
-from medref.retrieval.enrich import code_family_terms, synonym_terms
+from medref.retrieval.enrich import code_family_terms
 from medref.retrieval.fusion import reciprocal_rank_fusion
+from medref.retrieval.question import Question, read
 from medref.retrieval.resolve import Filters, Routed, RouteResolver
 from medref.retrieval.route import (
     MODIFIER,
@@ -34,19 +36,25 @@ from medref.retrieval.route import (
     PROSE,
     PROSE_SOURCES,
     content_terms,
-    parse,
 )
+from medref.retrieval.sentence_vectors import SentenceVectors
 from medref.retrieval.snippet import snippet
 from medref.retrieval.tokenize import tokenize
+from medref.retrieval.vocabulary import Vocabulary
 
 Via = Literal["route", "bm25", "dense", "fused"]
 Rows = npt.NDArray[np.int64]
 Mask = npt.NDArray[np.bool_]
 
+QUERY_VECTORS = 256
+"""Query vectors kept for reuse (search, then answer, embed a question once)."""
 CANDIDATES = 100
 """Rows taken from each ranked list before fusion."""
 LIST_WEIGHTS = {"body": 1.0, "title": 0.6, "dense": 1.0, "hint": 1.0}
 RERANK_DEPTH = 50
+SENTENCE_BOOST = 0.2
+"""Share by which a candidate's fused score grows with the best MiniLM similarity of the
+question to one of its sentences (prose records)."""
 HEADING_BOOST = 0.3
 """Fused scores of the top candidates grow by up to this share with the part of their
 heading the question covers: "type 2 diabetes mellitus without complications" is E11.9,
@@ -65,6 +73,9 @@ class Hit:
     record_id: int | None
     text: str
     via: Via
+    similarity: float | None = None
+    """Cosine similarity of the question and the hit's chunk under the packaged MiniLM
+    model, when the chunk is embedded: a semantic signal beside the lexical scores."""
 
 
 class Searcher:
@@ -77,6 +88,14 @@ class Searcher:
         self.body = Bm25Index.load(where, "bm25_body")
         self.titles = Bm25Index.load(where, "bm25_title")
         self.dense = DenseIndex(where) if dense and (where / "dense.json").exists() else None
+        self.vocabulary = Vocabulary.load(where)
+        self.sentence_vectors = SentenceVectors.load(where) if self.dense is not None else None
+        self._where = where
+        self._diagnoses: DenseIndex | None = None
+        self._diagnoses_lock = threading.Lock()
+
+        self._vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self._vectors_lock = threading.Lock()
         self.routes = RouteResolver(kb, self.table)
         self._release_sources = self.routes.release_sources
         self._release_names = np.array([release for _, release in self.table.releases])
@@ -132,26 +151,76 @@ class Searcher:
         rows, similarity = self.dense.similarities(query)
         return self._top(similarity, rows, mask)
 
+    def diagnoses(self) -> DenseIndex | None:
+        """The ICD-10-CM vectors (loaded on first use: most questions never need them)."""
+        if self.dense is None or not (self._where / "dense_icd.json").exists():
+            return None
+        with self._diagnoses_lock:
+            if self._diagnoses is None:
+                self._diagnoses = DenseIndex(self._where, self.dense.embedder, name="dense_icd")
+        return self._diagnoses
+
+    def query_vector(self, text: str) -> npt.NDArray[np.float32] | None:
+        """The MiniLM vector of a query, embedded once: the answerer reuses the vector the
+        search made (None without dense vectors)."""
+        if self.dense is None:
+            return None
+        with self._vectors_lock:
+            found = self._vectors.get(text)
+        if found is None:
+            found = self.dense.embedder.embed([text])[0]
+            with self._vectors_lock:
+                if len(self._vectors) >= QUERY_VECTORS:
+                    self._vectors.pop(next(iter(self._vectors)))
+                self._vectors[text] = found
+        return found
+
+    def _similarity(self, query: str) -> npt.NDArray[np.float32] | None:
+        """The query's cosine similarity to every index row (NaN where not embedded)."""
+        vector = self.query_vector(query)
+        if self.dense is None or vector is None:
+            return None
+        rows, similarity = self.dense.similarities(vector)
+        full = np.full(len(self.table.chunk_ids), np.nan, dtype=np.float32)
+        full[rows] = similarity
+        return full
+
     def _heading_rerank(
-        self, fused: list[tuple[int, float]], row_of: dict[int, int], terms: list[str]
+        self,
+        fused: list[tuple[int, float]],
+        row_of: dict[int, int],
+        terms: list[str],
+        vector: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[int, float]]:
-        """Boost the top candidates by how much of their heading the question covers."""
+        """Boost the top candidates by how much of their heading the question covers, and
+        by how close in meaning their best sentence is to the question."""
         fused = sorted(fused, key=lambda pair: -pair[1])
         top = fused[:RERANK_DEPTH]
         chunk_ids = [int(self.table.chunk_ids[row_of[key]]) for key, _ in top]
-        titles = (
-            dict(
-                self.kb.conn.execute(
-                    f"SELECT id, title FROM chunks WHERE id IN ({','.join('?' * len(chunk_ids))})",
+        found = (
+            {
+                cid: (title, record_id)
+                for cid, title, record_id in self.kb.conn.execute(
+                    "SELECT id, title, record_id FROM chunks "
+                    f"WHERE id IN ({','.join('?' * len(chunk_ids))})",
                     chunk_ids,
-                ).fetchall()
-            )
+                )
+            }
             if chunk_ids
             else {}
         )
-        asked = set(terms) | set(synonym_terms(terms))
+        asked = self.vocabulary.with_equivalents(terms)
+        sentences = self.sentence_vectors if vector is not None else None
+
+        def boost(cid: int) -> float:
+            title, record_id = found[cid]
+            value = HEADING_BOOST * heading_coverage(title, asked)
+            if sentences is not None and vector is not None and record_id is not None:
+                value += SENTENCE_BOOST * (sentences.best_match(record_id, vector) or 0.0)
+            return value
+
         boosted = [
-            (key, score * (1 + HEADING_BOOST * heading_coverage(titles[cid], asked)))
+            (key, score * (1 + boost(cid)))
             for (key, score), cid in zip(top, chunk_ids, strict=True)
         ]
         boosted.sort(key=lambda pair: -pair[1])
@@ -165,29 +234,43 @@ class Searcher:
     # search -------------------------------------------------------------------------------
     def search(
         self,
-        query: str,
+        query: str | Question,
         k: int = 10,
         sources: Sequence[str] | None = None,
         release: str | None = None,
         date_of_service: date | None = None,
     ) -> list[Hit]:
         """Routes, then fused BM25 + titles + dense + source-hinted BM25, deduplicated; for a
-        question naming the statute, statute descendants ahead of their ancestors."""
-        filters = _filters(query, sources, release, date_of_service)
+        question naming the statute, statute descendants ahead of their ancestors. A text is
+        read as a question first (`question.read`); a `Question` already read is used as is."""
+        question = query if isinstance(query, Question) else read(query)
+        filters = _filters(question.text, sources, release, date_of_service)
         mask = self.mask(filters)
-        parsed = parse(query)
-        terms = content_terms(query)
+        parsed = question.parse
+        terms = query_terms(question)
         scores = self.body.score(terms)
         if not scores.any():
-            terms = fallback_terms(query, parsed.codes)
+            terms = fallback_terms(question.text, parsed.codes)
             scores = self.body.score(terms)
         body_rows, _ = self._top(scores, None, mask)
         title_rows, _ = self._top(self.titles.score(terms), None, mask)
         lists = [self._collapse(body_rows), self._collapse(title_rows)]
         weights = [LIST_WEIGHTS["body"], LIST_WEIGHTS["title"]]
-        dense_rows, _ = self._dense_list(query, mask)
+        similarity = self._similarity(question.text)
+        dense_rows = (
+            self._top(similarity, None, mask)[0]
+            if similarity is not None
+            else np.zeros(0, dtype=np.int64)
+        )
         if len(dense_rows):
             lists.append(self._collapse(dense_rows))
+            weights.append(LIST_WEIGHTS["dense"])
+        diagnoses = self.diagnoses() if wants_diagnosis(question) else None
+        vector = self.query_vector(question.text)
+        if diagnoses is not None and vector is not None and similarity is not None:
+            rows, values = diagnoses.similarities(vector)
+            similarity[rows] = values
+            lists.append(self._collapse(self._top(values, rows, mask)[0]))
             weights.append(LIST_WEIGHTS["dense"])
         for source in parsed.source_hints:
             hinted, _ = self._top(scores, None, mask & self._source_mask(source))
@@ -205,9 +288,9 @@ class Searcher:
                 [[int(self.table.key_of[r]) for r in ranked] for ranked in lists], weights
             )
         ]
-        fused = self._heading_rerank(fused, row_of, terms)
+        fused = self._heading_rerank(fused, row_of, terms, self.query_vector(question.text))
         routed = self.routes.route(parsed, filters, mask, scores)
-        hits = self._assemble(routed, fused, row_of, terms, k)
+        hits = self._assemble(routed, fused, row_of, terms, k, similarity)
         return specific_first(hits) if "statute" in parsed.source_hints else hits
 
     def _assemble(
@@ -217,6 +300,7 @@ class Searcher:
         row_of: dict[int, int],
         terms: list[str],
         k: int,
+        similarity: npt.NDArray[np.float32] | None = None,
     ) -> list[Hit]:
         routed_keys = {item.key for item in routed}
         strong = [item for item in routed if item.strong]
@@ -236,13 +320,19 @@ class Searcher:
             if len(hits) == k:
                 break
             if isinstance(entry, Routed):
-                hit = self._routed_hit(entry, score, terms)
+                hit = self._routed_hit(entry, score, terms, similarity)
             else:
-                hit = self._row_hit(row_of[entry], score, via, terms)
+                hit = self._row_hit(row_of[entry], score, via, terms, similarity)
             _add_unless_repeated(hits, hit)
         return hits
 
-    def _routed_hit(self, item: Routed, score: float, terms: list[str]) -> Hit:
+    def _routed_hit(
+        self,
+        item: Routed,
+        score: float,
+        terms: list[str],
+        similarity: npt.NDArray[np.float32] | None = None,
+    ) -> Hit:
         if item.ptp is not None:
             record = ptp_record(item.ptp)
             return Hit(
@@ -258,9 +348,16 @@ class Searcher:
                 "route",
             )
         assert item.row is not None
-        return self._row_hit(item.row, score, "route", terms)
+        return self._row_hit(item.row, score, "route", terms, similarity)
 
-    def _row_hit(self, row: int, score: float, via: Via, terms: list[str]) -> Hit:
+    def _row_hit(
+        self,
+        row: int,
+        score: float,
+        via: Via,
+        terms: list[str],
+        similarity: npt.NDArray[np.float32] | None = None,
+    ) -> Hit:
         chunk_id = int(self.table.chunk_ids[row])
         found = self.kb.conn.execute(
             "SELECT ref, source, release, title, text, record_id FROM chunks WHERE id = ?",
@@ -278,6 +375,7 @@ class Searcher:
             record_id,
             text,
             via,
+            _similarity_at(similarity, row),
         )
 
     def _single(
@@ -320,6 +418,34 @@ def _filters(
     if not query.strip():
         raise InputError("the query is empty: type a question, a code or a reference")
     return Filters(tuple(sources) if sources else None, release, date_of_service)
+
+
+OTHER_CODE_SYSTEMS = frozenset({"hcpcs", "modifier", "pos"})
+
+
+def wants_diagnosis(question: Question) -> bool:
+    """The question asks for a diagnosis code: it names ICD-10-CM, or asks for a code and
+    names no other code system."""
+    hints = set(question.parse.source_hints)
+    if "icd10cm" in hints:
+        return True
+    asks_code = any(part.asked == "code" for part in question.parts)
+    return asks_code and not hints & OTHER_CODE_SYSTEMS and not question.parse.codes
+
+
+def _similarity_at(similarity: npt.NDArray[np.float32] | None, row: int) -> float | None:
+    if similarity is None or np.isnan(similarity[row]):
+        return None
+    return float(similarity[row])
+
+
+def query_terms(question: Question) -> list[str]:
+    """BM25 terms of a question: its content terms, and those of a scenario's focus once
+    more (what is asked weighs more than the facts around it)."""
+    terms = content_terms(question.text)
+    if question.is_scenario:
+        terms += content_terms(question.focus)
+    return terms
 
 
 def fallback_terms(query: str, codes: Sequence[str]) -> list[str]:
@@ -384,7 +510,7 @@ def _heading_words(title: str) -> frozenset[str]:
     return frozenset(t for t in tokenize(title) if t.removeprefix("no_").isalpha() and t != "ch")
 
 
-def heading_coverage(title: str, asked: set[str]) -> float:
+def heading_coverage(title: str, asked: frozenset[str] | set[str]) -> float:
     """Share of a heading's words the question uses."""
     words = _heading_words(title)
     return len(words & asked) / len(words) if words else 0.0
