@@ -190,3 +190,15 @@ def test_a_killed_build_leaves_no_folder_after_the_next_build(
     build(settings, progress=False, log=lambda _m: None)
     assert not dead.exists()
     assert not [p for p in settings.builds.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_leaving_out_the_diagnosis_vectors_makes_a_different_build(tmp_path: Path) -> None:
+    from medref.kb.build import build_settings_key
+
+    def key(**knobs: bool) -> object:
+        return build_settings_key(Settings(home=tmp_path, **knobs), [])
+
+    assert key(embed_diagnoses=True) != key(embed_diagnoses=False)
+    assert key(embeddings=False, embed_diagnoses=True) == key(
+        embeddings=False, embed_diagnoses=False
+    ), "without embeddings the knob changes nothing"

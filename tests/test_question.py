@@ -78,3 +78,13 @@ def test_code_systems_medref_does_not_load_are_named() -> None:
     assert read("What ICD-11 code is the equivalent of E11.9?").unloaded == ("ICD-11",)
     assert read("MS-DRG 470 relative weight").unloaded == ("MS-DRG",)
     assert read("Is modifier 25 needed on the E/M?").unloaded == ()
+
+
+def test_only_questions_for_a_diagnosis_code_reach_the_diagnosis_vectors() -> None:
+    from medref.retrieval.search import wants_diagnosis
+
+    assert wants_diagnosis(read("what is the code for high blood pressure"))
+    assert wants_diagnosis(read("ICD-10 for type 2 diabetes with neuropathy"))
+    assert not wants_diagnosis(read("what code goes with modifier 25 for a minor procedure"))
+    assert not wants_diagnosis(read("which code for POS 11 office visits"))
+    assert not wants_diagnosis(read("what HCPCS code for a semi-electric hospital bed"))

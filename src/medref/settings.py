@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     """The knowledge vault (Markdown concept pages)."""
     embeddings: bool = True
     """Compute dense vectors at build time (packaged MiniLM int8 ONNX; no download)."""
+    embed_diagnoses: bool = True
+    """With embeddings, also embed every ICD-10-CM code for lay diagnosis questions (~98k texts, the longest part of a first build)."""
     embed_batch: int = 64
     """Texts embedded per batch at build time."""
     keep_builds: Annotated[int, Field(ge=1)] = 2

@@ -116,6 +116,7 @@ def build_settings_key(settings: Settings, steps: Sequence[BuildStep]) -> dict[s
         "schema": schema.SCHEMA_VERSION,
         "medref": __version__,
         "embeddings": settings.embeddings,
+        "embed_diagnoses": settings.embeddings and settings.embed_diagnoses,
         "steps": {step.name: step.version for step in steps},
     }
 

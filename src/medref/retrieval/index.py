@@ -1,16 +1,15 @@
 """The `retrieval` build step: BM25 indexes over every chunk and dense vectors over the
 chunks worth embedding, written beside the build's database (see layout.py).
 
-What is embedded, and why. The packaged MiniLM (int8 ONNX) embeds about 500 short code
-texts or 20 full passages a second on an idle 2-core machine, and a few times fewer while
-other work shares it; a full embedding of the newest releases (109k texts, 98k of them
-ICD-10-CM codes) took 30 minutes on this machine under load and its 109k float32 vectors
-cost 170 MB of memory and 5-15 ms a query. Measured on the development questions plus
-16 lay diagnosis questions, the ICD-10-CM vectors added one lay hit and nothing to the
-development set, so:
+What is embedded, and why. The packaged MiniLM (int8 ONNX) embeds a few hundred short
+code texts or about 20 full passages a second on an idle 2-core machine, and several times
+fewer while other work shares it (docs/benchmarks.md has the measured build times), so:
 
-- ICD-10-CM is left to BM25, routing and the synonym table (its titles are official
-  terms, its records list lay inclusion terms);
+- ICD-10-CM codes get their own vector list (`dense_icd`: each code's description with its
+  own and its ancestors' inclusion terms, the newest release only), searched only when a
+  question asks for a diagnosis code, so their 98k vectors cost other queries nothing; it is
+  the longest part of a first build and `MEDREF_EMBED_DIAGNOSES=false` leaves it out (lay
+  diagnosis questions then rest on BM25 over the same inclusion terms);
 - only the newest release of each other source is embedded (older releases are reached
   through BM25 and routing), and each distinct text once;
 - codes and modifiers by their heading (code, short and long description, category), not
@@ -18,7 +17,9 @@ development set, so:
 - statute sections and subsections by their first chunk only: the 14k paragraph records
   repeat the text of their subsection;
 - no template table rows (MUE, add-on edits, fee schedule indicators): their text is a
-  code and a number in fixed wording, and routing and BM25 find them exactly.
+  code and a number in fixed wording, and routing and BM25 find them exactly;
+- the sentences of prose records (manuals, coverage, statute, vault) for ranking evidence
+  by meaning (sentence_vectors.py).
 
 Vectors of unchanged texts are copied from the previous build instead of computed again.
 """
@@ -365,16 +366,17 @@ class RetrievalStep:
                 settings,
                 progress,
             )
-            report["dense_icd"] = build_dense(
-                chunks,
-                diagnosis_rows(chunks, releases),
-                lambda chunk: diagnosis_text(chunk, inherited.get(chunk.ref, "")),
-                where,
-                previous,
-                settings,
-                progress,
-                name="dense_icd",
-            )
+            if settings.embed_diagnoses:
+                report["dense_icd"] = build_dense(
+                    chunks,
+                    diagnosis_rows(chunks, releases),
+                    lambda chunk: diagnosis_text(chunk, inherited.get(chunk.ref, "")),
+                    where,
+                    previous,
+                    settings,
+                    progress,
+                    name="dense_icd",
+                )
             report["sentences"] = sentence_vectors.build(conn, where, previous, settings, progress)
         return report
 

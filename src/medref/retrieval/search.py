@@ -425,12 +425,15 @@ OTHER_CODE_SYSTEMS = frozenset({"hcpcs", "modifier", "pos"})
 
 def wants_diagnosis(question: Question) -> bool:
     """The question asks for a diagnosis code: it names ICD-10-CM, or asks for a code and
-    names no other code system."""
-    hints = set(question.parse.source_hints)
+    names no other code system and no code, modifier or place of service (those questions
+    are about the named entity; loading 98k diagnosis vectors for them costs a second)."""
+    parse = question.parse
+    hints = set(parse.source_hints)
     if "icd10cm" in hints:
         return True
     asks_code = any(part.asked == "code" for part in question.parts)
-    return asks_code and not hints & OTHER_CODE_SYSTEMS and not question.parse.codes
+    names_entity = bool(parse.codes or parse.modifiers or parse.pos)
+    return asks_code and not hints & OTHER_CODE_SYSTEMS and not names_entity
 
 
 def _similarity_at(similarity: npt.NDArray[np.float32] | None, row: int) -> float | None:
