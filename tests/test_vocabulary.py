@@ -4,7 +4,7 @@ concept with their long forms."""
 from __future__ import annotations
 
 from medref.kb import KnowledgeBase
-from medref.retrieval.abbreviations import long_form, mine
+from medref.retrieval.abbreviations import descriptor_abbreviations, long_form, mine
 from medref.retrieval.tokenize import tokenize
 from medref.retrieval.vocabulary import Vocabulary, used_as_words
 
@@ -53,3 +53,38 @@ def test_the_build_mines_the_real_sources(kb: KnowledgeBase) -> None:
     assert vocabulary.abbreviations["DME"]
     assert vocabulary.abbreviations["TENS"], "from the HCPCS descriptors"
     assert "CARE" not in vocabulary.abbreviations
+
+
+def test_clipped_words_of_short_descriptors_are_learnt_from_their_long_descriptors() -> None:
+    pairs = [
+        ("Prostate ca scrn; dre", "Prostate cancer screening; digital rectal examination"),
+        ("Colorectal ca scrn; fobt", "Colorectal cancer screening; fecal occult blood test"),
+        ("Cervical scrn", "Screening for cervical cancer"),
+        ("Scrn ca gluconate", "Screening, calcium gluconate, per 10 ml"),
+        ("Port chair", "Portable commode chair"),
+        ("Chair in bed", "Bed with chair, 36 in wide"),
+    ]
+    found = descriptor_abbreviations(pairs)
+    assert found["scrn"] == ["screening"]
+    assert "ca" not in found, "two letters, seen in too few codes"
+    assert "port" not in found and "in" not in found, "words of the long descriptors"
+    assert "dre" not in found, "seen in one code only"
+    prose = ["Screening tests (scrn on the form) are listed.", "A scrn is a screening."]
+    assert "scrn" not in descriptor_abbreviations(pairs, prose), "the prose uses it as a word"
+
+
+def test_clipped_words_yield_to_defined_abbreviations_and_shorthand() -> None:
+    pairs = [(f"Pos test {n}", f"Positive test number {n}") for n in range(5)]
+    pairs += [(f"Whlchr part {n}", f"Wheelchair part number {n}") for n in range(5)]
+    vocabulary = Vocabulary.from_texts(["the place of service (POS) code"], pairs)
+    assert vocabulary.abbreviations["POS"] == ["place of service"]
+    assert "pos" not in vocabulary.abbreviations
+    assert vocabulary.abbreviations["whlchr"] == ["wheelchair"]
+    assert "wheelchair" in vocabulary.equivalents(tokenize("whlchr cushion"))
+
+
+def test_the_build_learns_the_hcpcs_clipped_words(kb: KnowledgeBase) -> None:
+    vocabulary = Vocabulary.load(kb.path / "retrieval")
+    assert vocabulary.abbreviations["inj"] == ["injection"]
+    assert vocabulary.abbreviations["wc"] == ["wheelchair"]
+    assert "pos" not in vocabulary.abbreviations

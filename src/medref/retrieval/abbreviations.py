@@ -5,7 +5,8 @@ the usual way, "Advance Beneficiary Notice of Noncoverage (ABN)", "transcutaneou
 nerve stimulation (TENS)". `mine` finds such pairs with the Schwartz-Hearst rule (each
 letter of the short form found, right to left, in the words before the parenthesis, the
 first at a word start), so "ABN" and its long form index and match as one concept without
-anyone writing the pair down. Coders' shorthand that no source defines, because the sources
+anyone writing the pair down. The HCPCS short descriptors teach the clipped words coders
+type ("inj", "wc", "ca"), `descriptor_abbreviations`. Coders' shorthand that no source defines, because the sources
 never abbreviate that way ("pt", "dx", "DOS", "s/p"), is the short list `SHORTHAND`.
 """
 
@@ -128,6 +129,69 @@ def mine(texts: Iterable[str]) -> dict[str, list[str]]:
         if kept:
             mined[short] = kept
     return mined
+
+
+_DESCRIPTOR_WORD = re.compile(r"[a-z][a-z0-9]*")
+MIN_DESCRIPTOR_COUNT = 3
+"""A short descriptor's word must abbreviate the same long word in this many codes..."""
+MIN_DESCRIPTOR_SHARE = 0.5
+"""...and in at least this share of the codes whose short descriptor uses it."""
+MIN_TWO_LETTER_COUNT = 10
+MIN_TWO_LETTER_SHARE = 0.9
+MIN_PROSE_USES = 2
+"""A clipped word the prose writes this often is a word of its own."""
+
+
+def _abbreviates(short: str, word: str) -> bool:
+    """`short` is `word` cut down: same first letter, its letters in order ("inj" of
+    "injection", "whlchr" of "wheelchair")."""
+    if len(short) >= len(word) or short[0] != word[0]:
+        return False
+    rest = iter(word[1:])
+    return all(letter in rest for letter in short[1:])
+
+
+def descriptor_abbreviations(
+    pairs: Iterable[tuple[str, str]], prose: Iterable[str] = ()
+) -> dict[str, list[str]]:
+    """Short form -> long word, learnt from code descriptors given as (short, long) pairs.
+
+    HCPCS short descriptors squeeze the long ones into 28 characters ("Prostate ca
+    screening; dre" for "Prostate cancer screening; digital rectal examination"), the way
+    coders type. A short descriptor's word that is not a word of any long descriptor and
+    abbreviates exactly one word of its own long descriptor (one it begins, else one whose
+    letters it keeps in order) is counted; the pairs seen in
+    several codes and in most uses of the short word are kept ("inj" -> injection, "wc"
+    -> wheelchair, "ca" -> cancer). Words the long descriptors use themselves ("in",
+    "port") are words, not abbreviations, and so are those the `prose` (manuals, coverage,
+    statute) writes more than once ("ill", "us", "LT"). A two-letter form must be all but
+    unambiguous and common ("wc"), the shortest ones collide most."""
+    pairs = list(pairs)
+    long_words = {w for _, long in pairs for w in _DESCRIPTOR_WORD.findall(long.lower())}
+    counts: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for short, long in pairs:
+        words = _DESCRIPTOR_WORD.findall(long.lower())
+        for token in set(_DESCRIPTOR_WORD.findall(short.lower())):
+            if len(token) < 2 or not token.isalpha() or token in long_words:
+                continue
+            candidates = {word for word in words if _abbreviates(token, word)}
+            prefixed = {word for word in candidates if word.startswith(token)}
+            candidates = prefixed or candidates
+            if len(candidates) == 1:
+                counts[token][candidates.pop()] += 1
+    in_prose: Counter[str] = Counter()
+    for text in prose:
+        in_prose.update(w for w in _DESCRIPTOR_WORD.findall(text.lower()) if w in counts)
+    found: dict[str, list[str]] = {}
+    for token, forms in sorted(counts.items()):
+        word, count = forms.most_common(1)[0]
+        share = count / sum(forms.values())
+        if len(token) == 2 and (count < MIN_TWO_LETTER_COUNT or share < MIN_TWO_LETTER_SHARE):
+            continue
+        common = count >= MIN_DESCRIPTOR_COUNT and share >= MIN_DESCRIPTOR_SHARE
+        if common and in_prose[token] < MIN_PROSE_USES:
+            found[token] = [word]
+    return found
 
 
 SHORTHAND: dict[str, str] = {

@@ -41,6 +41,7 @@ from medref.retrieval import layout, sentence_vectors
 from medref.retrieval.bm25 import build_index
 from medref.retrieval.dense import DIMS, MAX_TOKENS, MODEL_ID, Embedder, text_hash
 from medref.retrieval.enrich import HEADING_KINDS, category_words, heading_terms, index_terms
+from medref.retrieval.route import PROSE_SOURCES
 from medref.retrieval.vocabulary import Vocabulary
 from medref.settings import Settings
 
@@ -236,6 +237,18 @@ def previous_vectors(previous: Path | None, name: str = "dense") -> dict[str, np
     return {h.decode("ascii"): vectors[i] for i, h in enumerate(hashes)}
 
 
+def descriptor_pairs(chunks: list[ChunkRow]) -> list[tuple[str, str]]:
+    """(short, long) descriptor of each HCPCS code: the chunk title is the short one, the
+    record's first line "HCPCS G0102: ..." holds the long one."""
+    pairs: dict[str, tuple[str, str]] = {}
+    for chunk in chunks:
+        if chunk.source == "hcpcs" and chunk.ref not in pairs:
+            first = chunk.text.split("\n", 1)[0]
+            if ": " in first:
+                pairs[chunk.ref] = (chunk.title, first.partition(": ")[2])
+    return list(pairs.values())
+
+
 def diagnosis_rows(chunks: list[ChunkRow], releases: list[tuple[str, str]]) -> list[int]:
     """The newest ICD-10-CM release's codes: their own vector list, searched only for
     questions that ask for a diagnosis code (98k vectors cost too much on every query)."""
@@ -311,7 +324,7 @@ def build_dense(
 
 class RetrievalStep:
     name = "retrieval"
-    version = "9"
+    version = "10"
 
     def run(
         self,
@@ -339,7 +352,11 @@ class RetrievalStep:
         inherited = inherited_inclusions(conn)
         for ref, terms in inherited.items():
             context[ref] = f"{context.get(ref, '')}\n{terms}".strip()
-        vocabulary = Vocabulary.from_texts([f"{c.title}\n{c.text}" for c in chunks])
+        vocabulary = Vocabulary.from_texts(
+            [f"{c.title}\n{c.text}" for c in chunks],
+            descriptor_pairs(chunks),
+            [c.text for c in chunks if c.source in PROSE_SOURCES],
+        )
         vocabulary.save(where)
         body = build_index(
             index_terms(vocabulary, c.ref, c.title, c.text, context.get(c.ref, ""))

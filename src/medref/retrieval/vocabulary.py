@@ -2,7 +2,9 @@
 
 Each abbreviation a source defines is one group with its long forms ("ABN", "advance
 beneficiary notice of non-coverage"): a chunk that says either is also indexed under the
-other, and evidence holding either meets a question asking with the other. Saved as
+other, and evidence holding either meets a question asking with the other. So is each
+clipped word of the HCPCS short descriptors with the long word it stands for ("inj",
+"injection"). Saved as
 `vocabulary.json` beside the indexes (inspectable, rebuilt with them).
 """
 
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from medref.errors import KnowledgeBaseError
-from medref.retrieval.abbreviations import mine
+from medref.retrieval.abbreviations import SHORTHAND, descriptor_abbreviations, mine
 from medref.retrieval.tokenize import tokenize
 
 FILE = "vocabulary.json"
@@ -64,11 +66,23 @@ class Vocabulary:
             self._group_terms.append(terms)
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str]) -> Vocabulary:
-        """The abbreviations `texts` define, less those the texts use as plain words."""
+    def from_texts(
+        cls,
+        texts: Sequence[str],
+        descriptors: Sequence[tuple[str, str]] = (),
+        prose: Sequence[str] = (),
+    ) -> Vocabulary:
+        """The abbreviations `texts` define, less those the texts use as plain words, and
+        the clipped words of the (short, long) code `descriptors`, less those the `prose`
+        uses as words and those that are already a defined abbreviation or coders'
+        shorthand ("pos" is place of service, not "positive")."""
         found = mine(texts)
         words = used_as_words(texts, found)
-        return cls({short: longs for short, longs in found.items() if short not in words})
+        defined = {short: longs for short, longs in found.items() if short not in words}
+        taken = {short.lower() for short in [*found, *SHORTHAND]}
+        clipped = descriptor_abbreviations(descriptors, prose)
+        defined.update({s: longs for s, longs in clipped.items() if s not in taken})
+        return cls(defined)
 
     def equivalents(self, terms: Sequence[str]) -> list[str]:
         """Terms of every group one of whose phrases occurs in `terms`, less those present."""
