@@ -85,6 +85,7 @@ def test_clipped_words_yield_to_defined_abbreviations_and_shorthand() -> None:
 
 def test_the_build_learns_the_hcpcs_clipped_words(kb: KnowledgeBase) -> None:
     vocabulary = Vocabulary.load(kb.path / "retrieval")
-    assert vocabulary.abbreviations["inj"] == ["injection"]
     assert vocabulary.abbreviations["wc"] == ["wheelchair"]
+    assert vocabulary.abbreviations["pwr"] == ["power"]
+    assert "inj" not in vocabulary.abbreviations, "some long descriptors write inj themselves"
     assert "pos" not in vocabulary.abbreviations

@@ -6,8 +6,9 @@ nerve stimulation (TENS)". `mine` finds such pairs with the Schwartz-Hearst rule
 letter of the short form found, right to left, in the words before the parenthesis, the
 first at a word start), so "ABN" and its long form index and match as one concept without
 anyone writing the pair down. The HCPCS short descriptors teach the clipped words coders
-type ("inj", "wc", "ca"), `descriptor_abbreviations`. Coders' shorthand that no source defines, because the sources
-never abbreviate that way ("pt", "dx", "DOS", "s/p"), is the short list `SHORTHAND`.
+type ("wc", "pwr", "scrn"), `descriptor_abbreviations`. Coders' shorthand that no source
+defines, because the sources never abbreviate that way ("pt", "dx", "DOS", "s/p"), is the
+short list `SHORTHAND`.
 """
 
 from __future__ import annotations
@@ -160,12 +161,12 @@ def descriptor_abbreviations(
     screening; dre" for "Prostate cancer screening; digital rectal examination"), the way
     coders type. A short descriptor's word that is not a word of any long descriptor and
     abbreviates exactly one word of its own long descriptor (one it begins, else one whose
-    letters it keeps in order) is counted; the pairs seen in
-    several codes and in most uses of the short word are kept ("inj" -> injection, "wc"
-    -> wheelchair, "ca" -> cancer). Words the long descriptors use themselves ("in",
-    "port") are words, not abbreviations, and so are those the `prose` (manuals, coverage,
-    statute) writes more than once ("ill", "us", "LT"). A two-letter form must be all but
-    unambiguous and common ("wc"), the shortest ones collide most."""
+    letters it keeps in order) is counted; the pairs seen in several codes and in most uses
+    of the short word are kept ("pwr" -> power, "wc" -> wheelchair, "scrn" -> screening).
+    Words the long descriptors use themselves ("in", "port") are words, not abbreviations,
+    and so are those the `prose` (manuals, coverage, statute) writes more than once ("ill",
+    "us", "LT"). A two-letter form must be all but unambiguous and common ("wc"), the
+    shortest ones collide most."""
     pairs = list(pairs)
     long_words = {w for _, long in pairs for w in _DESCRIPTOR_WORD.findall(long.lower())}
     counts: defaultdict[str, Counter[str]] = defaultdict(Counter)

@@ -3,9 +3,9 @@
 Each abbreviation a source defines is one group with its long forms ("ABN", "advance
 beneficiary notice of non-coverage"): a chunk that says either is also indexed under the
 other, and evidence holding either meets a question asking with the other. So is each
-clipped word of the HCPCS short descriptors with the long word it stands for ("inj",
-"injection"). Saved as
-`vocabulary.json` beside the indexes (inspectable, rebuilt with them).
+clipped word of the HCPCS short descriptors with the long word it stands for ("wc",
+"wheelchair"). Saved as `vocabulary.json` beside the indexes (inspectable, rebuilt with
+them).
 """
 
 from __future__ import annotations
