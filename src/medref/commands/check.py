@@ -112,6 +112,7 @@ def command(
 
     Example: medref check examples/claims.csv --only-problems
     """
+    from medref.claims.columnar.run import ColumnarFindings
     from medref.claims.output import output_format, write_findings
     from medref.claims.values import Invalid, to_setting
     from medref.services.claims import check_file, check_file_columnar, save_column_map
@@ -157,7 +158,11 @@ def command(
             window_rows=window,
         )
     if out is not None:
-        written = write_findings(findings, out)
+        written = (
+            findings.write(out)
+            if isinstance(findings, ColumnarFindings)
+            else write_findings(findings, out)
+        )
         click.echo(f"{written:,} findings written to {out}", err=True)
         sys.stdout.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
         return

@@ -60,27 +60,53 @@ class DuckChecker:
         ):
             self.con.register(name, value)
         self.plan = views(DUCKDB)
+        self.facts_made = False
 
     def register(self, batch: LineTables) -> None:
-        """The batch's tables and the facts of its distinct values."""
+        """The batch's tables, and the facts of its distinct values not seen in an earlier
+        chunk (the facts tables grow across the chunks of a run)."""
         con = self.con
         for name in ("lines", "line_mods", "claim_dx"):
             con.register(f"{name}_arrow", getattr(batch, name))
             con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
             con.unregister(f"{name}_arrow")
-        codes = [row[0] for row in con.execute("SELECT DISTINCT code FROM lines").fetchall()]
+        first = not self.facts_made
+
+        def known(table: str, cond: str) -> str:
+            """Leave out the values whose facts an earlier chunk made."""
+            return "" if first else f" AND NOT EXISTS (SELECT 1 FROM {table} f WHERE {cond})"
+
+        codes = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT code FROM lines l WHERE TRUE"
+                + known("code_facts", "f.code = l.code")
+            ).fetchall()
+        ]
         pairs = con.execute(
             "SELECT DISTINCT m.modifier, l.code FROM line_mods m JOIN lines l ON l.lid = m.lid"
+            + known(
+                "modifier_facts",
+                "f.modifier = m.modifier AND f.code = l.code AND f.setting = 'practitioner'",
+            )
         ).fetchall()
-        diagnoses = [row[0] for row in con.execute("SELECT DISTINCT code FROM claim_dx").fetchall()]
+        diagnoses = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT code FROM claim_dx x WHERE TRUE"
+                + known("diagnosis_facts", "f.code = x.code")
+            ).fetchall()
+        ]
         for name, value in (
             ("code_facts", facts.code_facts(codes, self.labs)),
             ("modifier_facts", facts.modifier_facts(pairs, self.labs)),
             ("diagnosis_facts", facts.diagnosis_facts(diagnoses)),
         ):
             con.register(f"{name}_arrow", value)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+            verb = f"CREATE TABLE {name} AS" if first else f"INSERT INTO {name}"
+            con.execute(f"{verb} SELECT * FROM {name}_arrow")
             con.unregister(f"{name}_arrow")
+        self.facts_made = True
 
     def sql(self, passes: bool = True) -> str:
         """The plan as one query (a WITH of every view)."""
@@ -92,10 +118,11 @@ class DuckChecker:
         )
         return (
             f"WITH {body}\nSELECT claim_key, claim_id, line, rule, status, ref, message, vintage, "
-            f"rule_rank FROM findings{keep}"
+            f"rule_rank FROM findings{keep} ORDER BY claim_key, rule_rank, line NULLS LAST"
         )
 
     def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
+        """The chunk's findings in claim order (claim, rule, line)."""
         self.register(batch)
         return self.con.sql(self.sql(passes)).to_arrow_table()
 

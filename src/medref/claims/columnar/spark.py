@@ -65,11 +65,24 @@ class SparkChecker:
     @classmethod
     @contextmanager
     def local(cls, tables: Path, workers: int = 2) -> Iterator[SparkChecker]:
+        checker = cls.started(tables, workers)
+        try:
+            yield checker
+        finally:
+            checker.close()
+
+    @classmethod
+    def started(cls, tables: Path, workers: int = 2) -> SparkChecker:
+        """A checker on a local Spark of `workers` threads, stopped by `close`."""
         session = local_session(workers)
         try:
-            yield cls(session, str(tables))
-        finally:
+            return cls(session, str(tables))
+        except BaseException:
             session.stop()
+            raise
+
+    def close(self) -> None:
+        self.spark.stop()
 
     def frame(self, table: pa.Table, name: str) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
@@ -104,9 +117,12 @@ class SparkChecker:
                 " WHERE status IN (" + ", ".join(f"'{s}'" for s in sorted(PROBLEM_STATUSES)) + ")"
             )
         )
-        return self.spark.sql(f"SELECT {FINDING_COLUMNS} FROM findings{keep}")
+        return self.spark.sql(
+            f"SELECT {FINDING_COLUMNS} FROM findings{keep} ORDER BY claim_key, rule_rank, line NULLS LAST"
+        )
 
     def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
+        """The chunk's findings in claim order (claim, rule, line)."""
         self.frame(batch.lines, "lines")
         self.frame(batch.line_mods, "line_mods")
         self.frame(batch.claim_dx, "claim_dx")
