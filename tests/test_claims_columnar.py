@@ -13,7 +13,7 @@ from medref.claims import check_claims, edit_tables, read_claims
 from medref.claims.columnar.chunks import CHUNK_LINES
 from medref.claims.columnar.edit_parquet import write_edit_tables
 from medref.claims.columnar.plan import RULES
-from medref.claims.columnar.run import check_columnar
+from medref.claims.columnar.run import check_columnar, check_csv_staged
 from medref.claims.model import Finding
 from medref.claims.output import write_findings
 from medref.claims.synthetic import write_batch
@@ -130,3 +130,49 @@ def test_findings_written_as_parquet_csv_jsonl(
             return sorted(json.dumps(row, sort_keys=True) for row in found)
 
         assert ordered(rows[0]) == ordered(rows[1])
+
+
+def staged_compare(kb: KnowledgeBase, tables: Path, path: Path, chunk_lines: int) -> Counter[Key]:
+    stream = Counter(map(key, check_claims(read_claims(path), edit_tables(kb))))
+    staged = check_csv_staged(path, tables, chunk_lines=chunk_lines)
+    assert staged is not None, f"{path} should be read by DuckDB"
+    found = Counter(map(key, staged))
+    assert stream - found == Counter(), "findings the staged plan misses"
+    assert found - stream == Counter(), "findings only the staged plan makes"
+    assert staged.summary()["lines"] == sum(1 for c in read_claims(path) for _ in c.lines)
+    return found
+
+
+def test_csv_read_by_duckdb(kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path) -> None:
+    """A clean CSV goes straight into DuckDB (no Python object per row): the stream
+    engine's findings, on the examples (claims across a patient too) and a synthetic batch
+    in three chunks."""
+    staged_compare(kb, parquet_tables, EXAMPLES / "claims.csv", 10)
+    staged_compare(kb, parquet_tables, EXAMPLES / "claims-across.csv", 1)
+    batch = write_batch(kb, tmp_path / "claims.csv", 20_000, seed=12)
+    found = staged_compare(kb, parquet_tables, batch.path, 7_000)
+    assert {"ptp", "mue", "add_on", "global_surgery"} <= {k[2] for k in found}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda rows: [*rows[:2], rows[1].replace(",1,", ",x,", 1), *rows[3:]], "bad line"),
+        (lambda rows: [*rows[:2], '"' + rows[2], *rows[3:]], "a quote"),
+        (lambda rows: [*rows[:2], "", *rows[2:]], "a blank line"),
+        (lambda rows: [*rows[:3], rows[4], rows[3], *rows[5:]], "claim rows apart"),
+        (lambda rows: [*rows[:2], rows[1], *rows[2:]], "a repeated line number"),
+        (lambda rows: [*rows[:2], rows[2][:5] + "\r" + rows[2][5:], *rows[3:]], "a stray CR"),
+        (lambda rows: [*rows[:2], rows[2].replace("M17.11", "M17.11é"), *rows[3:]], "not ASCII"),
+    ],
+)
+def test_csv_needing_the_reader_falls_back(
+    parquet_tables: Path, tmp_path: Path, change: object, why: str
+) -> None:
+    """Anything the streaming reader would report (or read differently) leaves the file to
+    it: the staged path declines, and `medref check` reads it with `read_claims`."""
+    rows = (EXAMPLES / "claims.csv").read_text().splitlines()
+    assert callable(change)
+    path = tmp_path / "claims.csv"
+    path.write_text("\n".join(change(rows)) + "\n", encoding="utf-8")
+    assert check_csv_staged(path, parquet_tables) is None, why

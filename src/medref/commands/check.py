@@ -78,6 +78,13 @@ if TYPE_CHECKING:
     "relational plan on DuckDB; spark: the same plan on a local Spark (docs/claims-at-scale.md).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=2,
+    show_default=True,
+    help="Threads of the local Spark (--engine spark: local[N]).",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -95,6 +102,7 @@ def command(
     save_map: str | None,
     window: int,
     engine: str,
+    workers: int,
     out: Path | None,
     as_json: bool,
 ) -> None:
@@ -156,6 +164,7 @@ def command(
             history=history,
             column_map=column_map,
             window_rows=window,
+            workers=workers,
         )
     if out is not None:
         written = (

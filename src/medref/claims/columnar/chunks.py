@@ -17,7 +17,7 @@ from medref.claims.columnar.inputs import LineTables, from_claims
 from medref.claims.model import Claim
 from medref.claims.patients import PatientGroups
 
-CHUNK_LINES = 500_000
+CHUNK_LINES = 250_000
 """Lines a chunk holds before it is checked (the last claim or patient completes it)."""
 
 

@@ -11,7 +11,8 @@ summary (the same counts, the releases the batch's dates fall in).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -21,7 +22,7 @@ from medref.claims.columnar.chunks import CHUNK_LINES, Chunker
 from medref.claims.columnar.inputs import LineTables
 from medref.claims.columnar.out import TableWriter
 from medref.claims.engine import NO_NPI, NO_PRICE, NOT_CHECKED, PER_CLAIM
-from medref.claims.model import Claim, Finding
+from medref.claims.model import Claim, Finding, Setting
 
 Engine = Literal["stream", "columnar", "spark"]
 ENGINES: tuple[Engine, ...] = ("stream", "columnar", "spark")
@@ -40,8 +41,8 @@ ERROR_SCHEMA = pa.schema(
 
 
 class Checker(Protocol):
-    def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
-        """The plan's findings for one chunk, in claim order (claim, rule, line)."""
+    def findings(self, batch: LineTables, passes: bool = True) -> pa.RecordBatchReader:
+        """The plan's findings for one chunk, in claim order (claim, rule, line), streamed."""
         ...
 
     def vintages(self) -> list[str]: ...
@@ -55,7 +56,7 @@ class Counted:
     def __init__(self, claims: Iterable[Claim]) -> None:
         self.claims = claims
         self.count = self.lines = self.rows = self.error_claims = self.error_rows = 0
-        self.patient_claims = 0
+        self.patient_claims = self.history_claims = 0
         self.providers_named = False
 
     def __iter__(self) -> Iterator[Claim]:
@@ -90,53 +91,68 @@ def as_findings(table: pa.Table) -> Iterator[Finding]:
             yield Finding(claim_id, line, rule, status, message, ref, vintage)
 
 
-def to_findings(table: pa.Table) -> list[Finding]:
-    """Rows of the plan in the order a reader expects: claim by claim, rule by rule."""
-    ordered = table.sort_by(
-        [("claim_key", "ascending"), ("rule_rank", "ascending"), ("line", "ascending")]
-    )
-    return list(as_findings(ordered))
+class Counts(Protocol):
+    """What the summary counts (`Counted` for claims read in Python, `Staged` counts for a
+    file staged in DuckDB); read once the findings are consumed."""
+
+    count: int
+    lines: int
+    rows: int
+    error_claims: int
+    error_rows: int
+    patient_claims: int
+    history_claims: int
+    providers_named: bool
+
+
+@dataclass
+class FixedCounts:
+    count: int
+    lines: int
+    rows: int
+    patient_claims: int
+    providers_named: bool
+    error_claims: int = 0
+    error_rows: int = 0
+    history_claims: int = 0
+
+
+Made = Iterator[tuple[pa.RecordBatchReader, list[Finding]]]
+"""Each chunk's findings (Arrow, in claim order) and its claims' input errors."""
 
 
 class ColumnarFindings:
     """The findings of a batch, made a chunk at a time as they are consumed (once)."""
 
     def __init__(
-        self,
-        chunks: Iterator[LineTables],
-        chunker: Chunker,
-        checker: Checker,
-        counted: Counted,
-        only_problems: bool,
+        self, made: Made, counts: Counts, vintages: list[str], close: Callable[[], None]
     ) -> None:
-        self.chunks = chunks
-        self.chunker = chunker
-        self.checker = checker
-        self.counted = counted
-        self.only_problems = only_problems
+        self.made = made
+        self.counted = counts
+        self.vintages = vintages
+        self.close = close
         self.by_status: Counter[str] = Counter()
         self.by_rule_status: Counter[tuple[str, str]] = Counter()
-        self.vintages = checker.vintages()
 
     def tables(self) -> Iterator[pa.Table]:
         """Each chunk's findings, then its input errors, as Arrow tables."""
         try:
-            for batch in self.chunks:
-                found = self.checker.findings(batch, passes=not self.only_problems)
-                for table in (found, error_table(batch.errors)):
-                    if table.num_rows:
-                        self.tally(table)
-                        yield table
+            for found, errors in self.made:
+                for batch in found:
+                    yield self.tally(pa.Table.from_batches([batch]))
+                if errors:
+                    yield self.tally(error_table(errors))
         finally:
-            self.checker.close()
+            self.close()
 
-    def tally(self, table: pa.Table) -> None:
+    def tally(self, table: pa.Table) -> pa.Table:
         counts = table.group_by(["rule", "status"]).aggregate([([], "count_all")])
         for rule, status, n in zip(
             *(counts[name].to_pylist() for name in ("rule", "status", "count_all")), strict=True
         ):
             self.by_status[status] += n
             self.by_rule_status[(rule, status)] += n
+        return table
 
     def __iter__(self) -> Iterator[Finding]:
         for table in self.tables():
@@ -182,7 +198,7 @@ class ColumnarFindings:
             "across_claims": {
                 "claims_checked_with_their_patient": counted.patient_claims,
                 "claims_checked_alone": checked - counted.patient_claims,
-                "history_claims_read": self.chunker.history_claims,
+                "history_claims_read": counted.history_claims,
             },
             "not_checked": not_checked,
         }
@@ -212,6 +228,44 @@ def check_columnar(
     counted = Counted(claims)
     chunker = Chunker(chunk_lines)
     checker = checker_for(engine, tables, workers)
-    return ColumnarFindings(
-        chunker.chunks(counted, history), chunker, checker, counted, only_problems
+
+    def made() -> Made:
+        for batch in chunker.chunks(counted, history):
+            counted.history_claims = chunker.history_claims
+            yield checker.findings(batch, passes=not only_problems), batch.errors
+        counted.history_claims = chunker.history_claims
+
+    return ColumnarFindings(made(), counted, checker.vintages(), checker.close)
+
+
+def check_csv_staged(
+    path: Path,
+    tables: Path,
+    *,
+    setting: Setting = "practitioner",
+    column_map: dict[str, str] | None = None,
+    only_problems: bool = False,
+    chunk_lines: int = CHUNK_LINES,
+) -> ColumnarFindings | None:
+    """A clean CSV file read by DuckDB itself (`csv_fast.py`), checked a chunk at a time;
+    None when the file needs the streaming reader (`check_columnar` over `read_claims`)."""
+    from medref.claims.columnar.duck import DuckChecker
+
+    checker = DuckChecker(tables)
+    try:
+        staged = checker.stage_csv(path, setting, column_map, chunk_lines)
+    except BaseException:
+        checker.close()
+        raise
+    if staged is None:
+        checker.close()
+        return None
+    counts = FixedCounts(
+        staged.claims, staged.lines, staged.lines, staged.patient_claims, staged.providers_named
     )
+
+    def made() -> Made:
+        for chunk in staged.chunks:
+            yield checker.staged_findings(chunk, passes=not only_problems), []
+
+    return ColumnarFindings(made(), counts, checker.vintages(), checker.close)

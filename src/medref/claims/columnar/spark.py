@@ -23,6 +23,27 @@ from medref.claims.columnar.inputs import LineTables, outside_table
 from medref.claims.columnar.plan import views
 from medref.claims.model import PROBLEM_STATUSES
 
+SHARED_VIEWS = frozenset(
+    {
+        "checked",
+        "rel",
+        "newest",
+        "mods_of",
+        "ln",
+        "own",
+        "pfs_on",
+        "ptp_candidates",
+        "ptp_pairs",
+        "surgeries",
+        "gs_claims",
+        "gs_visits",
+        "gs_judged",
+        "claim_days",
+        "dx_release",
+    }
+)
+"""Views that later views read several times: Spark computes a temporary view again for
+every reader, so these are cached (computed once a chunk, on the executors)."""
 FINDING_COLUMNS = "claim_key, claim_id, line, rule, status, ref, message, vintage, rule_rank"
 
 
@@ -108,8 +129,12 @@ class SparkChecker:
     def run(self, passes: bool = True) -> Any:
         """The plan over the registered batch: a DataFrame of findings."""
         self.register_facts()
+        self.spark.catalog.clearCache()  # the cached views of the chunk before
         for name, text in self.plan:
-            self.spark.sql(text).createOrReplaceTempView(name)
+            view = self.spark.sql(text)
+            if name in SHARED_VIEWS:
+                view = view.cache()
+            view.createOrReplaceTempView(name)
         keep = (
             ""
             if passes
@@ -121,9 +146,10 @@ class SparkChecker:
             f"SELECT {FINDING_COLUMNS} FROM findings{keep} ORDER BY claim_key, rule_rank, line NULLS LAST"
         )
 
-    def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
+    def findings(self, batch: LineTables, passes: bool = True) -> pa.RecordBatchReader:
         """The chunk's findings in claim order (claim, rule, line)."""
         self.frame(batch.lines, "lines")
         self.frame(batch.line_mods, "line_mods")
         self.frame(batch.claim_dx, "claim_dx")
-        return self.run(passes).toArrow()
+        table = self.run(passes).toArrow()
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
