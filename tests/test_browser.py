@@ -209,9 +209,10 @@ def test_claim_check_with_the_example(browser: WebDriver, base_url: str, downloa
     assert target.read_text().startswith("claim_id,line,rule,status,message,ref,vintage")
 
 
-def test_an_837_and_an_835_upload(browser: WebDriver, base_url: str) -> None:
-    """The check page takes X12 files by their content: an 837's findings with their place,
-    an 835's denials explained (with the claims as sent, for the diagnoses)."""
+def test_an_837_and_an_835_upload(browser: WebDriver, base_url: str, downloads: Path) -> None:
+    """The check page takes X12 files by their content: an 837's findings with their place
+    (envelope control numbers, CLM01, LX), what the file held and every line accounted for;
+    an 835's denials explained (with the claims as sent, for the diagnoses), with theirs."""
     repo = Path(__file__).resolve().parents[1]
     browser.get(f"{base_url}/#/check")
     visible(browser, "#claims-file").send_keys(
@@ -223,7 +224,53 @@ def test_an_837_and_an_835_upload(browser: WebDriver, base_url: str) -> None:
     browser.find_element(By.ID, "check-button").click()
     visible(browser, "section.claim")
     no_errors(browser)
-    assert "837P ST 1001, CLM at segment 81" in browser.find_element(By.ID, "findings").text
+    findings = browser.find_element(By.ID, "findings").text
+    assert "837P · ISA 000001001 · GS 1001 · ST 1001 · CLM01 PCN-1003 at segment 81" in findings
+    assert "Read 1 interchange, 2 functional groups, 3 transaction sets, 143 segments: " in findings
+    assert "5 claims (CLM) and 9 service lines (LX)" in findings
+    assert "Every claim and line read is accounted for" in findings
+    assert "9 lines read = 9 lines checked + 0 lines in claims with input errors" in findings
+    ptp = next(
+        group
+        for group in browser.find_elements(By.CSS_SELECTOR, "tbody.line-group")
+        if "PTP:93000/93010" in group.text
+    )
+    assert "LX 2 at segment 86" in ptp.text
+    groups = browser.find_elements(By.CSS_SELECTOR, "tbody.line-group")
+    assert any("LX 2 at segment 53\nREF*6R 1001-2" in group.text for group in groups)
+    ranged = next(
+        group
+        for group in browser.find_elements(By.CSS_SELECTOR, "tbody.line-group")
+        if "through 2024-09-30" in group.text
+    )
+    assert "LX 2 at segment 67" in ranged.text
+    shot(browser, "check-837")
+    target = downloads / "findings.csv"
+    target.unlink(missing_ok=True)
+    browser.find_element(By.ID, "download").click()
+    WebDriverWait(browser, WAIT).until(lambda _: target.exists() and target.stat().st_size > 0)
+    assert target.read_text().splitlines()[0] == (
+        "claim_id,line,rule,status,message,ref,vintage,guide,interchange,group,transaction,"
+        "clm01,clm_segment,lx,lx_segment,line_control,through"
+    )
+
+    # a broken envelope is shown with its segment; the claims are still checked
+    broken = (repo / "tests" / "data" / "x12" / "professional.837").read_text()
+    textarea = browser.find_element(By.ID, "claims")
+    browser.execute_script(
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input'))",
+        textarea,
+        broken.replace("GE*2*1001", "GE*1*1009"),
+    )
+    browser.find_element(By.ID, "check-button").click()
+    problems = visible(browser, "#x12-problems")
+    assert problems.text.splitlines() == [
+        "segment 111 (GE): GE01 says 1 transaction sets, group 1001 holds 2: a transaction set "
+        "may be missing",
+        "segment 111 (GE): GE02 '1009' does not match GS06 '1001'",
+    ]
+    assert len(browser.find_elements(By.CSS_SELECTOR, "section.claim")) == 5
+
     browser.find_element(By.ID, "claims-file").send_keys(str(repo / "examples" / "remittance.835"))
     browser.find_element(By.ID, "sent-file").send_keys(str(repo / "examples" / "denied-claims.csv"))
     WebDriverWait(browser, WAIT).until(
@@ -233,14 +280,23 @@ def test_an_837_and_an_835_upload(browser: WebDriver, base_url: str) -> None:
     visible(browser, "section.denial")
     no_errors(browser)
     text = browser.find_element(By.ID, "findings").text
-    assert "11 claims, 14 service lines, 13 adjusted lines" in text
+    assert "11 claims, 14 service lines, 13 adjusted lines, 14 adjustments" in text
     assert "Re-checked with the claims as sent." in text
+    assert "Claim D-97 ISA 000003001 · GS 3001 · ST 0001 · CLP at segment 18" in text
     rows = browser.find_elements(By.CSS_SELECTOR, "table.denials tbody tr")
     assert len(rows) == 14
     ptp = next(row for row in rows if "CO-97" in row.text and "PTP:93000/93010" in row.text)
     assert "reproduced" in ptp.text.lower() and "modifier indicator 1" in ptp.text
+    assert "SVC at segment 27" in ptp.text
     assert any("ICD10CM:E11" in row.text for row in rows)
     shot(browser, "denials")
+    target = downloads / "denials.csv"
+    target.unlink(missing_ok=True)
+    browser.find_element(By.ID, "download").click()
+    WebDriverWait(browser, WAIT).until(lambda _: target.exists() and target.stat().st_size > 0)
+    lines = target.read_text().splitlines()
+    assert lines[0].startswith("claim_id,line,code,modifiers,units,date_of_service,group,carc,")
+    assert len(lines) == 15 and any('"PTP:93000/93010"' in line for line in lines)
 
 
 def test_em_calculator(browser: WebDriver, base_url: str) -> None:

@@ -141,6 +141,28 @@ def test_interchanges_with_their_own_delimiters_in_one_file() -> None:
     assert claims[5].diagnoses == ("R00.2", "I10", "E11.9", "R07.9")
 
 
+def test_a_composite_is_read_with_its_own_interchange_s_separator() -> None:
+    """Values read in one interchange are not reused in the next when it declares another
+    component separator: `HC:99214:25` is a code and modifier under `:`, not under `>`."""
+    other = rewrite(PROFESSIONAL, "*", ">", "^", "~").replace("SV1*HC>99214>25", "SV1*HC:99214:25")
+    claims, _ = read(PROFESSIONAL + other)
+    assert len(claims) == 10 and not any(claim.problems for claim in claims[:5])
+    assert (
+        claims[5]
+        .problems[0]
+        .message.endswith("SV101-1 'HC:99214:25': only HCPCS/CPT procedure codes (HC) are checked")
+    )
+    assert [claim.problems for claim in claims[6:]] == [[], [], [], []]
+
+
+def test_a_modifier_outside_ascii_is_reported() -> None:
+    claims, _ = read(PROFESSIONAL.replace("SV1*HC:99214:25", "SV1*HC:99214:\u00c91"))
+    assert problems(claims[0]) == [
+        "segment 50 (SV1, position 48 in transaction 1001): SV101-3..6: modifier '\u00c91' must "
+        "be 2 letters or digits"
+    ]
+
+
 def test_content_decides_not_the_name() -> None:
     assert looks_like_x12(PROFESSIONAL) and looks_like_x12("\ufeff  " + PROFESSIONAL)
     assert not looks_like_x12("claim_id,line,date_of_service\n")

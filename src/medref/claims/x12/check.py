@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 
 from medref.claims.engine import Tally
 from medref.claims.model import PROBLEM_STATUSES, Claim, Finding
@@ -27,10 +28,9 @@ class PlacedTally(Tally):
         place = self.places.pop(claim.order, None)
         if place is None:
             return
-        pending = self.pending
-        for finding in findings:
-            if not self.only_problems or finding.status in PROBLEM_STATUSES:
-                pending[id(finding)] = place
+        if self.only_problems:
+            findings = [f for f in findings if f.status in PROBLEM_STATUSES]
+        self.pending.update(zip(map(id, findings), repeat(place)))
 
     def place(self, finding: Finding) -> ClaimPlace | None:
         """The place of the finding's claim (then forgotten)."""

@@ -26,10 +26,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import NamedTuple, TextIO
+from typing import NamedTuple, TextIO, TypeVar
 
 from medref.claims.model import MAX_DIAGNOSES, MAX_POINTERS, Claim, ClaimLine, InputProblem, Setting
 from medref.claims.values import (
+    MAX_CODE,
     MAX_ID,
     Invalid,
     diagnosis_code,
@@ -89,13 +90,13 @@ INPATIENT_FACILITIES = {"11": "hospital inpatient (Part A)", "21": "skilled nurs
 """Facility type codes (CLM05-1 of an 837I, the type of bill's first two digits) of inpatient
 stays, paid per stay: the NCCI outpatient hospital edits do not apply to them."""
 MAX_INSTITUTIONAL_DIAGNOSES = 1 + 24 + 1 + 3 + 12
-MEMO_LIMIT = 200_000
 """837I: principal, 24 other, admitting, 3 reasons for visit, 12 external causes."""
+MEMO_LIMIT = 200_000
+T = TypeVar("T")
 
 
 class LinePlace(NamedTuple):
-    """Where a line stands (a tuple of plain values: the garbage collector stops tracking
-    it, though every place of a file's claims is held until their findings go out)."""
+    """Where a line stands."""
 
     lx: int
     """LX01, the line's number in its claim."""
@@ -107,9 +108,10 @@ class LinePlace(NamedTuple):
     """The last date of a range of dates (DTP*472 RD8); the line is checked on its first."""
 
 
-@dataclass(slots=True)
-class ClaimPlace:
-    """Where a claim stands in its file."""
+class ClaimPlace(NamedTuple):
+    """Where a claim stands in its file. Plain values in a tuple: the garbage collector
+    stops tracking it, though every place of a file's claims is held until their findings
+    go out."""
 
     interchange: str
     group: str
@@ -122,7 +124,18 @@ class ClaimPlace:
     """CLM05-1: the place of service (837P) or facility type code (837I)."""
     frequency: str = ""
     """CLM05-3: 1 original, 7 replacement, 8 void."""
-    lines: dict[int, LinePlace] = field(default_factory=dict)
+    spots: tuple[int | str | date | None, ...] = ()
+    """Its lines' places in file order, four values a line: LX01, the LX's file position,
+    REF*6R and the last date of a range (or None)."""
+
+    @property
+    def lines(self) -> dict[int, LinePlace]:
+        """The place of each line by its number (LX01; the last one when numbers repeat)."""
+        spots = self.spots
+        return {
+            spots[at]: LinePlace(*spots[at : at + 4])  # type: ignore[misc,arg-type]
+            for at in range(0, len(spots), 4)
+        }
 
     def of(self, line: int | None) -> dict[str, object]:
         """The place of a finding on `line` (None: the claim)."""
@@ -134,14 +147,19 @@ class ClaimPlace:
             "clm01": self.claim_id,
             "clm_segment": self.segment,
         }
-        spot = self.lines.get(line) if line is not None else None
-        if spot is not None:
-            found["lx"] = spot.lx
-            found["lx_segment"] = spot.segment
-            if spot.control:
-                found["line_control"] = spot.control
-            if spot.through is not None:
-                found["through"] = spot.through.isoformat()
+        if line is None:
+            return found
+        spots = self.spots
+        for at in range(len(spots) - 4, -1, -4):
+            if spots[at] == line:
+                found["lx"] = line
+                found["lx_segment"] = spots[at + 1]
+                if spots[at + 2]:
+                    found["line_control"] = spots[at + 2]
+                through = spots[at + 3]
+                if isinstance(through, date):
+                    found["through"] = through.isoformat()
+                break
         return found
 
     def label(self) -> str:
@@ -219,13 +237,42 @@ class ClaimDraft:
     segment: int
     facility: str
     frequency: str
-    diagnoses: list[tuple[int, int, str]] = field(default_factory=list)
-    """(qualifier order, position, code)."""
-    diagnosis_count: int = 0
+    diagnoses: list[str] = field(default_factory=list)
+    """ICD-10-CM codes in the order the HI segments give them."""
+    orders: list[int] = field(default_factory=list)
+    """The order of each one's qualifier (`ICD10_QUALIFIERS`)."""
     npi: str = ""
     statement: tuple[date, date] | None = None
     lines: list[LineDraft] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
+
+
+MISSING = object()
+
+
+@dataclass(slots=True)
+class Accepted:
+    """Element values the general handlers read without a problem, by their text."""
+
+    procedures: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    """SV101: (code, modifiers)."""
+    units: dict[str, int] = field(default_factory=dict)
+    """SV104 with unit basis UN."""
+    pointers: dict[str, tuple[int, ...]] = field(default_factory=lambda: {"": ()})
+    """SV107."""
+    places: dict[str, str | None] = field(default_factory=lambda: {"": None})
+    """SV105 (None: not given, the claim's applies)."""
+    days: dict[str, date] = field(default_factory=dict)
+    """DTP*472 D8 dates."""
+    diagnoses: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """HI composites of ICD-10-CM codes: (qualifier order, code)."""
+    places_of_service: dict[str, str] = field(default_factory=dict)
+    """CLM05-1 of an 837P."""
+
+    def note(self, kind: dict[str, T], text: str, value: T) -> None:
+        if len(kind) > MEMO_LIMIT:
+            kind.clear()
+        kind[text] = value
 
 
 class Reader837:
@@ -249,6 +296,8 @@ class Reader837:
         each is read once (`cached`)."""
         self.procedures: dict[str, tuple[str, tuple[str, ...]] | str] = {}
         """SV101 composites read (the hot path of an 837P, looked up directly)."""
+        self.good = Accepted()
+        """Values the general handlers found good, for the service line's fast path."""
         self.reset()
 
     def reset(self) -> None:
@@ -285,12 +334,32 @@ class Reader837:
         }
         for fields in tokens:
             sid = fields[0]
+            line = self.line
+            if line is not None and self.section == "line":
+                # a service line's segments, the bulk of a file, read here when well formed
+                # with values seen before; anything else goes to its handler below
+                if sid == "REF":
+                    if len(fields) > 2 and fields[1] == "6R":
+                        line.control = fields[2]
+                    continue
+                if sid == "DTP":
+                    if len(fields) > 3 and fields[1] == "472" and fields[2] == "D8":
+                        day = self.good.days.get(fields[3])
+                        if day is not None:
+                            line.day, line.through = day, None
+                            continue
+                elif sid == "SV1":
+                    if self.plain_sv1(fields, line):
+                        continue
+                elif sid == "LX" and line.service and self.plain_lx(fields, tokens.number):
+                    continue
             handler = handlers.get(sid)
             if handler is not None and self.tx is not None:
                 handler(fields, tokens.number)
             elif sid in ENVELOPE_IDS:
-                if tokens.delimiters is not None:
+                if tokens.delimiters is not None and tokens.delimiters != self.delimiters:
                     self.delimiters = tokens.delimiters
+                    self.forget()
                 envelope.feed(fields, tokens.number)
                 if self.ready:
                     yield from self.ready
@@ -303,6 +372,62 @@ class Reader837:
         self.counts.problems = envelope.problems + self.counts.problems
         yield from self.ready
         self.ready.clear()
+
+    def plain_sv1(self, fields: list[str], line: LineDraft) -> bool:
+        """An SV1 read with values seen before (or a plain procedure); False: not read."""
+        if line.service or self.guide == "837I" or len(fields) < 8 or fields[3] != "UN":
+            return False
+        good = self.good
+        procedure = good.procedures.get(fields[1]) or self.plain_procedure(fields[1])
+        units = good.units.get(fields[4])
+        pointers = good.pointers.get(fields[7])
+        place = good.places.get(fields[5], MISSING)
+        if procedure is None or units is None or pointers is None or place is MISSING:
+            return False
+        line.service = True
+        line.code, line.modifiers = procedure
+        line.units = units
+        line.pointers = pointers
+        line.place = place  # type: ignore[assignment]  # str or None, never MISSING
+        return True
+
+    def plain_lx(self, fields: list[str], number: int) -> bool:
+        """The next line of the claim numbered 1 to 999999; False: not read."""
+        text = fields[1] if len(fields) > 1 else ""
+        claim = self.claim
+        if not (0 < len(text) <= 6 and text.isdigit() and text.isascii()) or claim is None:
+            return False
+        given = int(text)
+        if given == 0:
+            return False
+        self.counts.lines += 1
+        self.line = drafted = LineDraft(given, number)
+        claim.lines.append(drafted)
+        return True
+
+    def plain_procedure(self, composite: str) -> tuple[str, tuple[str, ...]] | None:
+        """An SV101 written as `read_procedure` would give it back (HC, an upper-case code,
+        up to four upper-case modifiers), without its detour; None for anything else."""
+        parts = composite.split(self.delimiters.component)
+        if parts[0] != "HC" or not 1 < len(parts) <= 6:
+            return None
+        code = parts[1]
+        if len(code) > MAX_CODE or not code.isalnum() or not code.isascii() or code != code.upper():
+            return None
+        for modifier in parts[2:]:
+            if len(modifier) != 2 or not modifier.isalnum() or not modifier.isascii():
+                return None
+            if modifier != modifier.upper():
+                return None
+        found = code, tuple(parts[2:])
+        self.good.note(self.good.procedures, composite, found)
+        return found
+
+    def forget(self) -> None:
+        """Other delimiters: composites read before mean something else now."""
+        self.memo.clear()
+        self.procedures.clear()
+        self.good = Accepted()
 
     def begin(self, tx: Transaction) -> None:
         self.tx = tx
@@ -571,10 +696,12 @@ class Reader837:
             if len(self.procedures) > MEMO_LIMIT:
                 self.procedures.clear()
             found = self.procedures[composite] = self.read_procedure(composite, "SV101")
+        good = self.good
         if isinstance(found, str):
             self.fault(number, "SV1", found)
         else:
             line.code, line.modifiers = found
+            good.note(good.procedures, composite, found)
         self.quantity(line, fields[3], fields[4], number, "SV1", ("UN", "MJ"))
         place = fields[5]
         if place:
@@ -583,6 +710,7 @@ class Reader837:
                 self.fault(number, "SV1", f"SV105: {value.problem}")
             else:
                 line.place = value  # type: ignore[assignment]
+                good.note(good.places, place, line.place)
         if fields[7]:
             line.pointers = self.pointers(fields[7], number)
 
@@ -658,13 +786,17 @@ class Reader837:
             self.fault(number, sid, f"{sid}0{at + 1} quantity {quantity!r} {units}")
             return
         line.units = 1 if basis == "MJ" else units  # type: ignore[assignment]
+        if basis == "UN":
+            self.good.note(self.good.units, quantity, line.units)
 
     def pointers(self, composite: str, number: int) -> tuple[int, ...]:
         found = self.cached("pointers", composite, self.read_pointers)
         if isinstance(found, str):
             self.fault(number, "SV1", found)
             return ()
-        return found  # type: ignore[return-value]
+        assert isinstance(found, tuple)
+        self.good.note(self.good.pointers, composite, found)
+        return found
 
     def read_pointers(self, composite: str) -> tuple[int, ...] | str:
         found = []
@@ -699,6 +831,8 @@ class Reader837:
         if isinstance(found, str):
             self.fault(number, "DTP", f"DTP{element(fields, 1)} {form}*{text}: {found}")
             return None
+        if form == "D8":
+            self.good.note(self.good.days, text, found[0])  # type: ignore[index]
         return found  # type: ignore[return-value]
 
     def on_hi(self, fields: list[str], number: int) -> None:
@@ -706,29 +840,40 @@ class Reader837:
         if claim is None or self.section != "claim":
             self.misplaced(fields, number)
             return
+        known = self.good.diagnoses
         for at, composite in enumerate(fields[1:], start=1):
-            if not composite:
-                continue
-            parts = composite.split(self.delimiters.component)
-            qualifier = parts[0]
-            order = ICD10_QUALIFIERS.get(qualifier)
-            if order is None:
-                if qualifier in ICD9_QUALIFIERS:
-                    self.fault(
-                        number,
-                        "HI",
-                        f"HI{at:02d} qualifier {qualifier}: ICD-9-CM diagnoses; claims with "
-                        "dates of service since 2015-10-01 use ICD-10-CM (ABK, ABF)",
-                    )
-                continue  # procedure, condition, occurrence and value codes
-            code = diagnosis_code(parts[1] if len(parts) > 1 else "")
-            if not code:
+            found = known.get(composite)
+            if found is None:
+                if not composite:
+                    continue
+                found = self.diagnosis(composite, at, number)
+                if found is None:
+                    continue
+            claim.orders.append(found[0])
+            claim.diagnoses.append(found[1])
+
+    def diagnosis(self, composite: str, at: int, number: int) -> tuple[int, str] | None:
+        """(qualifier order, code) of an HI composite holding an ICD-10-CM code; None for
+        other codes (procedure, condition, occurrence, value) and for problems, reported."""
+        parts = composite.split(self.delimiters.component)
+        qualifier = parts[0]
+        order = ICD10_QUALIFIERS.get(qualifier)
+        if order is None:
+            if qualifier in ICD9_QUALIFIERS:
                 self.fault(
-                    number, "HI", f"HI{at:02d} {composite!r} does not hold an ICD-10-CM code"
+                    number,
+                    "HI",
+                    f"HI{at:02d} qualifier {qualifier}: ICD-9-CM diagnoses; claims with "
+                    "dates of service since 2015-10-01 use ICD-10-CM (ABK, ABF)",
                 )
-                continue
-            claim.diagnosis_count += 1
-            claim.diagnoses.append((order, claim.diagnosis_count, code))
+            return None
+        code = diagnosis_code(parts[1] if len(parts) > 1 else "")
+        if not code:
+            self.fault(number, "HI", f"HI{at:02d} {composite!r} does not hold an ICD-10-CM code")
+            return None
+        found = (order, code)
+        self.good.note(self.good.diagnoses, composite, found)
+        return found
 
     def on_ref(self, fields: list[str], number: int) -> None:
         section = self.section
@@ -760,12 +905,12 @@ class Reader837:
         draft = self.claim
         if draft is None:
             return
-        self.close_line()
+        if self.line is not None:
+            self.close_line()
         self.claim = None
         tx = self.tx
         assert tx is not None
-        guide = tx.guide.name if tx.guide is not None else "837"
-        owner = self.patient or self.subscriber
+        guide = self.guide or "837"
         problems: list[InputProblem] = []
         for level in (self.provider, self.subscriber, self.patient):
             if level is not None:
@@ -773,80 +918,29 @@ class Reader837:
                 if level.problems:
                     problems += [InputProblem(None, str(problem)) for problem in level.problems]
         problems += draft.problems
-        setting: Setting = "outpatient" if guide == "837I" else self.setting
-        place = ClaimPlace(
-            tx.interchange,
-            tx.group,
-            tx.control,
-            guide,
-            draft.claim_id,
-            draft.segment,
-            draft.facility,
-            draft.frequency,
-        )
-        diagnoses = tuple(code for _, _, code in sorted(draft.diagnoses))
-        limit = MAX_DIAGNOSES if guide == "837P" else MAX_INSTITUTIONAL_DIAGNOSES
-        if not diagnoses:
-            problems.append(
-                InputProblem(
-                    None,
-                    f"{self.where(draft.segment, 'CLM')}: claim {draft.claim_id!r} has no diagnosis: an {guide} claim "
-                    "needs an HI segment with its principal ICD-10-CM code (HI*ABK) before its "
-                    "first LX",
-                )
-            )
-        elif len(diagnoses) > limit:
-            problems.append(
-                InputProblem(
-                    None,
-                    f"{self.where(draft.segment, 'CLM')}: {len(diagnoses)} diagnoses; an "
-                    f"{guide} claim holds {limit}",
-                )
-            )
-        if guide == "837I" and draft.facility[:2] in INPATIENT_FACILITIES:
-            problems.append(
-                InputProblem(
-                    None,
-                    f"{self.where(draft.segment, 'CLM')}: facility type {draft.facility} (CLM05-1) is a "
-                    f"{INPATIENT_FACILITIES[draft.facility[:2]]} bill, paid per stay: the NCCI "
-                    "edits medref checks apply to outpatient claims",
-                )
-            )
-        if not draft.lines:
-            problems.append(
-                InputProblem(
-                    None,
-                    f"{self.where(draft.segment, 'CLM')}: claim {draft.claim_id!r} has no "
-                    "service lines (LX)",
-                )
-            )
-        claim_place = ""
-        if guide != "837I":
-            found = self.cached("place", draft.facility, to_place)
-            if isinstance(found, Invalid):
-                problems.append(
-                    InputProblem(
-                        None, f"{self.where(draft.segment, 'CLM')}: CLM05-1 {found.problem}"
-                    )
-                )
-            else:
-                claim_place = found  # type: ignore[assignment]
+        orders = draft.orders
+        if all(map(int.__le__, orders, orders[1:])):
+            diagnoses = tuple(draft.diagnoses)
+        else:  # principal, other, admitting, reason for visit, external cause
+            ranked = sorted(zip(orders, range(len(orders)), draft.diagnoses, strict=True))
+            diagnoses = tuple(code for _, _, code in ranked)
+        claim_place = self.claim_place(draft, guide, diagnoses, problems)
         npi = draft.npi or (self.provider.id if self.provider is not None else "")
         lines: list[ClaimLine] = []
+        spots: list[int | str | date | None] = []
         rows = 0
         count = len(diagnoses)
+        statement = draft.statement
         for line in draft.lines:
-            place.lines[line.lx] = LinePlace(line.lx, line.segment, line.control, line.through)
+            spots += (line.lx, line.segment, line.control, line.through)
             if line.revenue_only:
                 self.counts.revenue_only_lines += 1
                 continue
             if line.through is not None:
                 self.counts.date_ranges += 1
             rows += 1
-            if line.day is None and draft.statement is not None:
-                first, last = draft.statement
-                if first == last:  # a one-day statement period dates its lines
-                    line.day = first
+            if line.day is None and statement is not None and statement[0] == statement[1]:
+                line.day = statement[0]  # a one-day statement period dates its lines
             if (
                 line.day is not None
                 and line.code
@@ -869,32 +963,101 @@ class Reader837:
                 )
             else:
                 self.line_problems(line, draft, guide, count, problems)
-        numbers = [line.lx for line in draft.lines]
-        repeated = (
-            sorted({n for n in numbers if numbers.count(n) > 1})
-            if len(set(numbers)) != len(numbers)
-            else []
+        if len(draft.lines) != len(set(spots[::4])):
+            self.repeated_lines(draft, problems)
+        place = ClaimPlace(
+            tx.interchange,
+            tx.group,
+            tx.control,
+            guide,
+            draft.claim_id,
+            draft.segment,
+            draft.facility,
+            draft.frequency,
+            tuple(spots),
         )
-        if repeated:
-            problems.append(
-                InputProblem(
-                    repeated[0],
-                    f"{self.where(draft.segment, 'CLM')}: line numbers (LX01) {', '.join(map(str, repeated))} repeat in "
-                    "the claim; number the lines 1, 2, 3, ...",
-                )
-            )
         self.order += 1
         claim = Claim(
             draft.claim_id,
-            setting,
+            "outpatient" if guide == "837I" else self.setting,
             diagnoses,
             lines,
             problems,
-            patient_id=self.patient_id(owner),
+            patient_id=self.patient_id(self.patient or self.subscriber),
             order=self.order,
             rows=rows,
         )
         self.tx_claims.append((claim, place))
+
+    def claim_place(
+        self,
+        draft: ClaimDraft,
+        guide: str,
+        diagnoses: tuple[str, ...],
+        problems: list[InputProblem],
+    ) -> str:
+        """The claim's place of service (837P CLM05-1; "" on an 837I), after the problems of
+        the claim as a whole: no diagnosis, too many, an inpatient bill, no lines."""
+        limit = MAX_DIAGNOSES if guide == "837P" else MAX_INSTITUTIONAL_DIAGNOSES
+        if not diagnoses:
+            problems.append(
+                InputProblem(
+                    None,
+                    f"{self.where(draft.segment, 'CLM')}: claim {draft.claim_id!r} has no "
+                    f"diagnosis: an {guide} claim needs an HI segment with its principal "
+                    "ICD-10-CM code (HI*ABK) before its first LX",
+                )
+            )
+        elif len(diagnoses) > limit:
+            problems.append(
+                InputProblem(
+                    None,
+                    f"{self.where(draft.segment, 'CLM')}: {len(diagnoses)} diagnoses; an "
+                    f"{guide} claim holds {limit}",
+                )
+            )
+        if guide == "837I" and draft.facility[:2] in INPATIENT_FACILITIES:
+            problems.append(
+                InputProblem(
+                    None,
+                    f"{self.where(draft.segment, 'CLM')}: facility type {draft.facility} "
+                    f"(CLM05-1) is a {INPATIENT_FACILITIES[draft.facility[:2]]} bill, paid per "
+                    "stay: the NCCI edits medref checks apply to outpatient claims",
+                )
+            )
+        if not draft.lines:
+            problems.append(
+                InputProblem(
+                    None,
+                    f"{self.where(draft.segment, 'CLM')}: claim {draft.claim_id!r} has no "
+                    "service lines (LX)",
+                )
+            )
+        if guide == "837I":
+            return ""
+        known = self.good.places_of_service.get(draft.facility)
+        if known is not None:
+            return known
+        found = to_place(draft.facility)
+        if isinstance(found, Invalid):
+            problems.append(
+                InputProblem(None, f"{self.where(draft.segment, 'CLM')}: CLM05-1 {found.problem}")
+            )
+            return ""
+        self.good.note(self.good.places_of_service, draft.facility, found)
+        return found
+
+    def repeated_lines(self, draft: ClaimDraft, problems: list[InputProblem]) -> None:
+        numbers = [line.lx for line in draft.lines]
+        repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+        problems.append(
+            InputProblem(
+                repeated[0],
+                f"{self.where(draft.segment, 'CLM')}: line numbers (LX01) "
+                f"{', '.join(map(str, repeated))} repeat in the claim; number the lines 1, 2, "
+                "3, ...",
+            )
+        )
 
     def line_problems(
         self,

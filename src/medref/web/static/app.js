@@ -386,7 +386,7 @@ function checkView() {
       <select id="setting" aria-label="setting"><option value="practitioner">practitioner</option><option value="outpatient">outpatient hospital</option><option value="dme">DME supplier</option></select>
       <label><input type="checkbox" id="problems-only"> problems only</label>
       <button id="check-button">Check</button>
-      <button type="button" class="secondary" id="download" disabled>Download findings CSV</button>
+      <button type="button" class="secondary" id="download" disabled>Download CSV</button>
     </form>
     <div id="findings" aria-live="polite"></div>`;
   chosenFile = null;
@@ -407,6 +407,7 @@ function checkView() {
 }
 
 let lastSummary = null;
+let lastDenials = null;
 async function runCheck() {
   const target = $("findings");
   target.innerHTML = `<p class="meta">checking…</p>`;
@@ -421,12 +422,14 @@ async function runCheck() {
   try {
     const result = await api(`${route}?setting=${$("setting").value}`, { method: "POST", body: form });
     if (kind === "835") {
-      lastFindings = []; lastSummary = null;
+      lastFindings = []; lastSummary = null; lastDenials = result.denials;
       renderDenials(result);
+      $("download").disabled = !lastDenials.length;
       return;
     }
     lastFindings = result.findings;
     lastSummary = result.summary;
+    lastDenials = null;
     renderFindings();
     $("download").disabled = !lastFindings.length;
   } catch (error) { showError(target, error); }
@@ -442,28 +445,51 @@ function x12Kind(head) {
 
 const VERDICT_CLASS = { reproduced: "fail", not_reproduced: "pass", review: "warning", no_data: "no_data", not_checked: "bypassed" };
 
+// Where a remitted claim stands: its envelope's control numbers and its CLP segment.
+const remitPlace = (p) => `ISA ${esc(p.interchange)} · GS ${esc(p.group)} · ST ${esc(p.transaction)} · CLP at segment ${esc(p.clp_segment)}`;
+
 function renderDenials(result) {
   const target = $("findings");
   const s = result.summary;
   const byClaim = new Map();
   for (const row of result.denials) {
-    const key = `${row.place.clp_segment}`;
+    const key = `${row.place.interchange}/${row.place.clp_segment}`;
     if (!byClaim.has(key)) byClaim.set(key, []);
     byClaim.get(key).push(row);
   }
   const verdicts = Object.entries(s.by_verdict).map(([v, n]) => `<span class="badge ${VERDICT_CLASS[v] || ""}">${esc(v.replace("_", " "))} ${n}</span>`).join(" ");
-  const problems = (s.x12.problems || []).map((p) => `<li class="error">segment ${p.segment} (${esc(p.segment_id)}): ${esc(p.message)}</li>`).join("");
+  const carcs = Object.entries(s.by_carc || {}).map(([code, n]) => `${esc(code)} ×${n}`).join(", ");
   target.innerHTML = `<section class="card" id="summary"><h2>Remittance</h2>
-      <p>${plural(s.claims, "claim")}, ${plural(s.service_lines, "service line")}, ${plural(s.adjusted_lines, "adjusted line")} · ${verdicts}</p>
-      ${problems ? `<ul>${problems}</ul>` : ""}
+      <p>${plural(s.claims, "claim")}, ${plural(s.service_lines, "service line")}, ${plural(s.adjusted_lines, "adjusted line")}, ${plural(s.adjustments, "adjustment")} · ${verdicts}</p>
+      ${carcs ? `<p class="meta">By group and reason code: ${carcs}</p>` : ""}
+      ${x12Block(s.x12, "CLP", "SVC")}
       <p class="meta">${s.claims_file_given ? "Re-checked with the claims as sent." : "Re-checked from the 835 alone: no diagnoses (add the claims as sent for CARC 11/167)."}</p></section>` +
-    [...byClaim.values()].map((rows) => `<section class="card claim denial"><h2>Claim ${esc(rows[0].claim_id)} <span class="meta">payer claim ${esc(rows[0].place.payer_claim_number || "-")}, CLP at segment ${rows[0].place.clp_segment}</span></h2>
+    [...byClaim.values()].map((rows) => `<section class="card claim denial"><h2>Claim ${esc(rows[0].claim_id)} <span class="meta place">${remitPlace(rows[0].place)} · payer claim ${esc(rows[0].place.payer_claim_number || "-")}</span></h2>
       <table class="grid denials"><thead><tr><th>line</th><th>adjustment</th><th>verdict</th><th>why</th><th>source</th><th>fix</th></tr></thead><tbody>
-      ${rows.map((r) => `<tr><th scope="row">${r.line === null ? "claim" : `${esc(r.line)} ${codeLink(r.code)}${r.modifiers.length ? "-" + esc(r.modifiers.join("-")) : ""} ×${esc(r.units)}`}</th>
+      ${rows.map((r) => `<tr><th scope="row">${r.line === null ? "claim" : `${esc(r.line)} ${codeLink(r.code)}${r.modifiers.length ? "-" + esc(r.modifiers.join("-")) : ""} ×${esc(r.units)}`}${r.place.svc_segment ? `<div class="meta place">SVC at segment ${esc(r.place.svc_segment)}</div>` : ""}</th>
         <td><strong>${esc(r.group)}-${esc(r.carc)}</strong> $${esc(r.amount)}<div>${esc(r.carc_meaning)}</div><div class="meta">${esc(r.group_meaning)}</div>${r.rarcs.map((m) => `<div class="meta">${esc(m.code)}${m.meaning ? ": " + esc(m.meaning) : ""}</div>`).join("")}</td>
         <td><span class="badge ${VERDICT_CLASS[r.verdict] || ""}">${esc(r.verdict.replace("_", " "))}</span>${r.rule ? `<div class="meta">${esc(r.rule)}</div>` : ""}</td>
         <td>${esc(r.evidence)}</td><td>${r.ref ? refButton(r.ref) : ""}</td><td>${esc(r.fix)}</td></tr>`).join("")}
       </tbody></table></section>`).join("");
+}
+
+// What an X12 file held, and its problems not tied to one claim (envelope counts, stray segments).
+function x12Block(x, claimSegment, lineSegment) {
+  if (!x) return "";
+  const problems = (x.problems || []).map((p) => `<li class="error">segment ${esc(p.segment)} (${esc(p.segment_id)}${p.position ? `, position ${esc(p.position)} in transaction ${esc(p.transaction)}` : ""}): ${esc(p.message)}</li>`).join("");
+  return `<p class="meta" id="x12-counts">Read ${plural(x.interchanges, "interchange")}, ${plural(x.functional_groups, "functional group")}, ${plural(x.transaction_sets, "transaction set")}, ${plural(x.segments, "segment")}: ${plural(x.claims, "claim")} (${claimSegment}) and ${plural(x.service_lines, "service line")} (${lineSegment}).</p>` +
+    (problems ? `<ul id="x12-problems">${problems}</ul>` : "");
+}
+
+// Every claim and line of an 837 is accounted for: checked, in a claim with input errors, or a revenue code only line.
+function x12Accounting(s) {
+  const x = s.x12;
+  const revenue = x.revenue_code_only_lines || 0;
+  const out = s.lines + s.rows_in_claims_with_input_errors + revenue;
+  const balanced = out === x.service_lines && s.claims === x.claims;
+  return `<p id="x12-accounting" class="${balanced ? "meta" : "error"}">${balanced ? "Every claim and line read is accounted for" : "Counts do not balance"}:
+    ${plural(x.claims, "claim")} read, ${plural(s.claims, "claim")} reported (${plural(s.claims_with_input_errors, "claim")} with input errors);
+    ${plural(x.service_lines, "line")} read = ${plural(s.lines, "line")} checked + ${plural(s.rows_in_claims_with_input_errors, "line")} in claims with input errors + ${plural(revenue, "revenue code only line")}${x.lines_with_date_ranges ? `; ${plural(x.lines_with_date_ranges, "line")} billed over a range of dates, checked on the first` : ""}.</p>`;
 }
 
 const SEVERITY = { error: 0, fail: 1, warning: 2, bypassed: 3, no_data: 4, pass: 5 };
@@ -492,29 +518,49 @@ function renderFindings() {
   };
   target.innerHTML = `<section class="card" id="summary"><h2>Summary</h2>
       <p>${plural(s.claims, "claim")}, ${plural(s.lines, "line")} · ${chips}</p>
+      ${s.x12 ? x12Block(s.x12, "CLM", "LX") + x12Accounting(s) : ""}
       <p class="meta">Data used: ${esc((s.vintages_used || []).join("; ") || "none")}</p>
       <details><summary>Not checked</summary><ul>${(s.not_checked || []).map((n) => `<li>${esc(n)}</li>`).join("")}</ul></details></section>` +
     [...byClaim.entries()].map(([claim, lines]) => `<section class="card claim"><h2>Claim ${esc(claim)} <span class="chips">${tally(lines)}</span>${placeOf(lines)}</h2>
       <table class="grid findings"><thead><tr><th>line</th><th>status</th><th>rule</th><th>finding</th><th>source</th></tr></thead>
       ${[...lines.entries()].sort((a, b) => (a[0] === "claim" ? -1 : b[0] === "claim" ? 1 : a[0] - b[0])).map(([line, findings]) => `<tbody class="line-group">
-        ${findings.sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status]).map((f, i) => `<tr>${i === 0 ? `<th scope="rowgroup" rowspan="${findings.length}">${esc(line)}</th>` : ""}<td><span class="badge ${esc(f.status)}">${esc(f.status.replace("_", " "))}</span></td><td>${esc(f.rule)}</td><td>${esc(f.message)}<div class="meta">${esc(f.vintage)}</div></td><td>${f.ref ? refButton(f.ref) : ""}</td></tr>`).join("")}
+        ${findings.sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status]).map((f, i) => `<tr>${i === 0 ? `<th scope="rowgroup" rowspan="${findings.length}">${esc(line)}${linePlace(f.place)}</th>` : ""}<td><span class="badge ${esc(f.status)}">${esc(f.status.replace("_", " "))}</span></td><td>${esc(f.rule)}</td><td>${esc(f.message)}<div class="meta">${esc(f.vintage)}</div></td><td>${f.ref ? refButton(f.ref) : ""}</td></tr>`).join("")}
       </tbody>`).join("")}</table></section>`).join("") + (shown.length ? "" : `<p>No findings to show.</p>`);
 }
 
-// An 837's claim: where it stands in the file (transaction and CLM segment).
+// An 837's claim: where it stands in the file (envelope control numbers, CLM01 and its segment).
 function placeOf(lines) {
-  const first = [...lines.values()][0][0];
-  const p = first.place;
-  return p ? ` <span class="meta">${esc(p.guide)} ST ${esc(p.transaction)}, CLM at segment ${p.clm_segment}</span>` : "";
+  const p = [...lines.values()][0][0].place;
+  return p ? ` <span class="meta place">${esc(p.guide)} · ISA ${esc(p.interchange)} · GS ${esc(p.group)} · ST ${esc(p.transaction)} · CLM01 ${esc(p.clm01)} at segment ${esc(p.clm_segment)}</span>` : "";
 }
 
+// An 837 line: its LX (number and segment), line item control number and date range.
+function linePlace(p) {
+  if (!p || p.lx === undefined) return "";
+  return `<div class="meta place">LX ${esc(p.lx)} at segment ${esc(p.lx_segment)}${p.line_control ? `<br>REF*6R ${esc(p.line_control)}` : ""}${p.through ? `<br>through ${esc(p.through)}` : ""}</div>`;
+}
+
+const PLACE_COLUMNS = ["guide", "interchange", "group", "transaction", "clm01", "clm_segment", "lx", "lx_segment", "line_control", "through"];
+const DENIAL_COLUMNS = ["claim_id", "line", "code", "modifiers", "units", "date_of_service", "group", "carc", "amount", "rarcs", "verdict", "rule", "ref", "evidence", "fix"];
+const DENIAL_PLACE = ["interchange", "group", "transaction", "clp01", "clp_segment", "payer_claim_number", "svc", "svc_segment"];
+
 function downloadFindings() {
-  const columns = ["claim_id", "line", "rule", "status", "message", "ref", "vintage"];
-  const quote = (v) => `"${String(v ?? "").replace(/"/g, '""')}"`;
-  const csv = [columns.join(","), ...lastFindings.map((f) => columns.map((c) => quote(f[c])).join(","))].join("\r\n");
+  const quote = (v) => `"${String(Array.isArray(v) ? v.map((m) => m.code ?? m).join("|") : v ?? "").replace(/"/g, '""')}"`;
+  let header;
+  let rows;
+  if (lastDenials) {
+    header = [...DENIAL_COLUMNS, ...DENIAL_PLACE.map((c) => c === "group" ? "gs_group" : c)];
+    rows = lastDenials.map((r) => [...DENIAL_COLUMNS.map((c) => quote(r[c])), ...DENIAL_PLACE.map((c) => quote(r.place[c]))]);
+  } else {
+    const columns = ["claim_id", "line", "rule", "status", "message", "ref", "vintage"];
+    const placed = lastFindings.some((f) => f.place);
+    header = placed ? [...columns, ...PLACE_COLUMNS] : columns;
+    rows = lastFindings.map((f) => [...columns.map((c) => quote(f[c])), ...(placed ? PLACE_COLUMNS.map((c) => quote((f.place || {})[c])) : [])]);
+  }
+  const csv = [header.join(","), ...rows.map((r) => r.join(","))].join("\r\n");
   const link = document.createElement("a");
   link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-  link.download = "findings.csv";
+  link.download = lastDenials ? "denials.csv" : "findings.csv";
   link.click();
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
