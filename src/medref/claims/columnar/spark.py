@@ -49,11 +49,16 @@ FINDING_COLUMNS = "claim_key, claim_id, line, rule, status, ref, message, vintag
 
 def local_session(workers: int = 2) -> Any:
     """A local Spark session on loopback (`local[workers]`), quiet, without the web UI."""
+    return local_session_on(f"local[{workers}]", workers)
+
+
+def local_session_on(master: str, workers: int = 2) -> Any:
+    """A Spark session on a local master, with a 2 GB heap and few shuffle partitions."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = (
-        SparkSession.builder.master(f"local[{workers}]")
+        SparkSession.builder.master(master)
         .appName("medref-check")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(max(2, workers * 2)))

@@ -23,7 +23,7 @@ from typing import Any
 
 from medref.claims.columnar.chunks import Chunker
 from medref.claims.columnar.run import ColumnarFindings, Counted, error_table
-from medref.claims.columnar.spark import SparkChecker
+from medref.claims.columnar.spark import SparkChecker, local_session_on
 from medref.claims.model import SETTINGS, Finding
 from medref.claims.read import read_claims
 
@@ -51,9 +51,11 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
 def session(master: str | None) -> Any:
     from pyspark.sql import SparkSession
 
+    if master and master.startswith("local"):
+        return local_session_on(master)  # the settings `--engine spark` runs with
     builder = SparkSession.builder.appName("medref-check")
     if master:
-        builder = builder.master(master).config("spark.ui.enabled", "false")
+        builder = builder.master(master)
     return builder.getOrCreate()
 
 
