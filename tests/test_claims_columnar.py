@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from medref.claims import check_claims, edit_tables, read_claims
+from medref.claims.columnar.chunks import CHUNK_LINES
 from medref.claims.columnar.edit_parquet import write_edit_tables
 from medref.claims.columnar.plan import RULES
-from medref.claims.columnar.run import check_columnar
+from medref.claims.columnar.run import check_columnar, check_csv_staged
 from medref.claims.model import Finding
 from medref.claims.output import write_findings
 from medref.claims.synthetic import write_batch
@@ -42,12 +43,21 @@ def parquet_tables(kb: KnowledgeBase, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def compare(
-    kb: KnowledgeBase, tables: Path, path: Path, history: Path | None = None
+    kb: KnowledgeBase,
+    tables: Path,
+    path: Path,
+    history: Path | None = None,
+    chunk_lines: int = CHUNK_LINES,
 ) -> Counter[Key]:
     earlier = read_claims(history) if history else ()
     stream = Counter(map(key, check_claims(read_claims(path), edit_tables(kb), history=earlier)))
     again = read_claims(history) if history else ()
-    columnar = Counter(map(key, check_columnar(read_claims(path), tables, history=again)))
+    columnar = Counter(
+        map(
+            key,
+            check_columnar(read_claims(path), tables, history=again, chunk_lines=chunk_lines),
+        )
+    )
     assert stream - columnar == Counter(), "findings the plan misses"
     assert columnar - stream == Counter(), "findings only the plan makes"
     return stream
@@ -64,6 +74,26 @@ def test_synthetic_batch(kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path
     found = compare(kb, parquet_tables, batch.path)
     statuses = Counter(k[3] for k in found)
     assert statuses["fail"] and statuses["pass"] and statuses["bypassed"]
+    # in chunks of about 3,000 lines (seven chunks, each checked alone): the same findings
+    assert compare(kb, parquet_tables, batch.path, chunk_lines=3_000) == found
+
+
+def test_chunks_keep_a_patient_whole(kb: KnowledgeBase, parquet_tables: Path) -> None:
+    """Chunks of one line: every claim alone, every patient (with its history) whole."""
+    whole = compare(kb, parquet_tables, EXAMPLES / "claims-across.csv", EXAMPLES / "history.csv")
+    tiny = compare(kb, parquet_tables, EXAMPLES / "claims-across.csv", EXAMPLES / "history.csv", 1)
+    assert tiny == whole
+    assert compare(kb, parquet_tables, EXAMPLES / "claims.csv", chunk_lines=1)
+
+
+def test_summary_counts_as_the_stream_does(kb: KnowledgeBase, parquet_tables: Path) -> None:
+    path = EXAMPLES / "claims.csv"
+    findings = check_columnar(read_claims(path), parquet_tables, chunk_lines=5)
+    made = Counter(f.status for f in findings)
+    summary = findings.summary()
+    assert summary["by_status"] == dict(made)
+    assert sum(sum(v.values()) for v in summary["by_rule"].values()) == sum(made.values())
+    assert summary["claims"] == len(list(read_claims(path)))
 
 
 def test_rules_are_the_streaming_rules() -> None:
@@ -75,11 +105,74 @@ def test_rules_are_the_streaming_rules() -> None:
 def test_findings_written_as_parquet_csv_jsonl(
     kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path
 ) -> None:
+    """`ColumnarFindings.write` (Arrow, chunk by chunk) gives the rows the stream engine's
+    writer gives, in every format."""
+    import csv
+    import json
+
     import pyarrow.parquet as pq
 
-    found = list(check_columnar(read_claims(EXAMPLES / "claims.csv"), parquet_tables))
+    path = EXAMPLES / "claims.csv"
+    stream = list(check_claims(read_claims(path), edit_tables(kb)))
     for suffix in (".parquet", ".csv", ".jsonl"):
-        assert write_findings(found, tmp_path / f"f{suffix}") == len(found)
-    table = pq.read_table(tmp_path / "f.parquet")
-    assert table.num_rows == len(found) and "message" in table.column_names
-    assert (tmp_path / "f.csv").read_text().count("\n") >= len(found) + 1
+        mine, theirs = tmp_path / f"columnar{suffix}", tmp_path / f"stream{suffix}"
+        findings = check_columnar(read_claims(path), parquet_tables, chunk_lines=4)
+        assert findings.write(mine) == write_findings(stream, theirs) == len(stream)
+        if suffix == ".parquet":
+            rows = [pq.read_table(p).to_pylist() for p in (mine, theirs)]
+            assert pq.read_table(mine).schema == pq.read_table(theirs).schema
+        elif suffix == ".csv":
+            rows = [list(csv.DictReader(p.open(newline=""))) for p in (mine, theirs)]
+        else:
+            rows = [[json.loads(t) for t in p.read_text().splitlines()] for p in (mine, theirs)]
+
+        def ordered(found: list[dict[str, object]]) -> list[str]:
+            return sorted(json.dumps(row, sort_keys=True) for row in found)
+
+        assert ordered(rows[0]) == ordered(rows[1])
+
+
+def staged_compare(kb: KnowledgeBase, tables: Path, path: Path, chunk_lines: int) -> Counter[Key]:
+    stream = Counter(map(key, check_claims(read_claims(path), edit_tables(kb))))
+    staged = check_csv_staged(path, tables, chunk_lines=chunk_lines)
+    assert staged is not None, f"{path} should be read by DuckDB"
+    found = Counter(map(key, staged))
+    assert stream - found == Counter(), "findings the staged plan misses"
+    assert found - stream == Counter(), "findings only the staged plan makes"
+    assert staged.summary()["lines"] == sum(1 for c in read_claims(path) for _ in c.lines)
+    return found
+
+
+def test_csv_read_by_duckdb(kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path) -> None:
+    """A clean CSV goes straight into DuckDB (no Python object per row): the stream
+    engine's findings, on the examples (claims across a patient too) and a synthetic batch
+    in three chunks."""
+    staged_compare(kb, parquet_tables, EXAMPLES / "claims.csv", 10)
+    staged_compare(kb, parquet_tables, EXAMPLES / "claims-across.csv", 1)
+    batch = write_batch(kb, tmp_path / "claims.csv", 20_000, seed=12)
+    found = staged_compare(kb, parquet_tables, batch.path, 7_000)
+    assert {"ptp", "mue", "add_on", "global_surgery"} <= {k[2] for k in found}
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda rows: [*rows[:2], rows[1].replace(",1,", ",x,", 1), *rows[3:]], "bad line"),
+        (lambda rows: [*rows[:2], '"' + rows[2], *rows[3:]], "a quote"),
+        (lambda rows: [*rows[:2], "", *rows[2:]], "a blank line"),
+        (lambda rows: [*rows[:3], rows[4], rows[3], *rows[5:]], "claim rows apart"),
+        (lambda rows: [*rows[:2], rows[1], *rows[2:]], "a repeated line number"),
+        (lambda rows: [*rows[:2], rows[2][:5] + "\r" + rows[2][5:], *rows[3:]], "a stray CR"),
+        (lambda rows: [*rows[:2], rows[2].replace("M17.11", "M17.11é"), *rows[3:]], "not ASCII"),
+    ],
+)
+def test_csv_needing_the_reader_falls_back(
+    parquet_tables: Path, tmp_path: Path, change: object, why: str
+) -> None:
+    """Anything the streaming reader would report (or read differently) leaves the file to
+    it: the staged path declines, and `medref check` reads it with `read_claims`."""
+    rows = (EXAMPLES / "claims.csv").read_text().splitlines()
+    assert callable(change)
+    path = tmp_path / "claims.csv"
+    path.write_text("\n".join(change(rows)) + "\n", encoding="utf-8")
+    assert check_csv_staged(path, parquet_tables) is None, why

@@ -78,6 +78,13 @@ if TYPE_CHECKING:
     "relational plan on DuckDB; spark: the same plan on a local Spark (docs/claims-at-scale.md).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1, max=64),
+    default=2,
+    show_default=True,
+    help="Threads of the local Spark (--engine spark: local[N]).",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -95,6 +102,7 @@ def command(
     save_map: str | None,
     window: int,
     engine: str,
+    workers: int,
     out: Path | None,
     as_json: bool,
 ) -> None:
@@ -112,6 +120,7 @@ def command(
 
     Example: medref check examples/claims.csv --only-problems
     """
+    from medref.claims.columnar.run import ColumnarFindings
     from medref.claims.output import output_format, write_findings
     from medref.claims.values import Invalid, to_setting
     from medref.services.claims import check_file, check_file_columnar, save_column_map
@@ -155,9 +164,14 @@ def command(
             history=history,
             column_map=column_map,
             window_rows=window,
+            workers=workers,
         )
     if out is not None:
-        written = write_findings(findings, out)
+        written = (
+            findings.write(out)
+            if isinstance(findings, ColumnarFindings)
+            else write_findings(findings, out)
+        )
         click.echo(f"{written:,} findings written to {out}", err=True)
         sys.stdout.write(json.dumps({"summary": findings.summary()}, ensure_ascii=False) + "\n")
         return

@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import IO, Any, Literal, TypeVar
 
 from medref.claims import Claim, Finding, Tally, check_claims, read_claims, summarize
-from medref.claims.columnar.run import ColumnarFindings, Engine, check_columnar
+from medref.claims.columnar.run import (
+    ColumnarFindings,
+    Engine,
+    check_columnar,
+    check_csv_staged,
+)
 from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
 from medref.claims.read import Format, read_csv, read_json
@@ -347,9 +352,10 @@ def check_file_columnar(
     history: Path | None = None,
     column_map: str | None = None,
     window_rows: int = WINDOW_ROWS,
+    workers: int = 2,
 ) -> ColumnarFindings:
     """`check_file` through the relational plan, on DuckDB (`columnar`) or a local Spark
-    (`spark`): the same findings, for batches where throughput matters. Pricing
+    (`spark`, `workers` threads): the same findings, for batches where throughput matters. Pricing
     (`--locality`) and an 837's places in the file stay with the streaming engine."""
     if fmt == "x12" or (fmt is None and is_x12(path)):
         raise InputError(
@@ -357,13 +363,22 @@ def check_file_columnar(
             "their place in the interchange; drop --engine"
         )
     mapping = column_mapping(res, column_map)
+    tables = edit_table_folder(res)
+    csv_file = fmt == "csv" or (fmt is None and path.suffix.lower() != ".json")
+    if engine == "columnar" and history is None and csv_file and path.is_file():
+        staged = check_csv_staged(
+            path, tables, setting=setting, column_map=mapping, only_problems=only_problems
+        )
+        if staged is not None:  # a clean file, read by DuckDB itself
+            return staged
     earlier = claims_of(history, None, setting, mapping, window_rows) if history is not None else ()
     return check_columnar(
         claims_of(path, fmt, setting, mapping, window_rows),
-        edit_table_folder(res),
+        tables,
         engine=engine,
         only_problems=only_problems,
         history=earlier,
+        workers=workers,
     )
 
 

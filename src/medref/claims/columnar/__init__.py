@@ -8,7 +8,11 @@ and by Apache Spark on a cluster (docs/claims-at-scale.md).
 - `plan.py`: the rules as SQL over those tables, written once, with `dialect.py` naming the
   few functions DuckDB and Spark SQL spell differently;
 - `inputs.py`: claims read by the streaming readers as the plan's `lines` tables;
-- `duck.py`, `spark.py`, `run.py`: the plan run by DuckDB or a local Spark, findings out.
+  `csv_fast.py`: a clean CSV file read by DuckDB itself into those tables;
+- `chunks.py`: a batch cut into chunks of whole scopes (a patient's claims together);
+- `duck.py`, `spark.py`, `run.py`: the plan run by DuckDB or a local Spark, a chunk at a
+  time, findings out as Arrow (`out.py` writes them to Parquet, CSV or JSON Lines);
+- `submit.py`: the `spark-submit` job for a cluster.
 
 The streaming engine (`medref.claims.engine`) stays for the API and small inputs; the
 differential tests keep the two from drifting, rule by rule.

@@ -128,7 +128,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
     view(
         "mods_of",
         f"""
-        SELECT m.lid,
+        SELECT m.mods,
           max(CASE WHEN m.modifier = '50' THEN 1 ELSE 0 END) AS has50,
           max(CASE WHEN m.modifier = '25' THEN 1 ELSE 0 END) AS has25,
           max(CASE WHEN m.modifier = '57' THEN 1 ELSE 0 END) AS has57,
@@ -142,9 +142,11 @@ def views(d: Dialect) -> list[tuple[str, str]]:
           min_by(CASE WHEN m.modifier IN {new_period} THEN m.modifier END,
                  CASE WHEN m.modifier IN {new_period} THEN m.slot ELSE 99 END) AS new_period,
           {d.ordered_join("m.modifier", "|", "m.modifier")} AS modset
-        FROM (SELECT DISTINCT lid, modifier, min(slot) OVER (PARTITION BY lid, modifier) AS slot
-              FROM line_mods) m
-        GROUP BY m.lid
+        FROM (SELECT mods, modifier, min(slot) AS slot FROM (
+                SELECT DISTINCT l.mods, m.slot, m.modifier
+                FROM line_mods m JOIN lines l ON l.lid = m.lid) x
+              GROUP BY mods, modifier) m
+        GROUP BY m.mods
         """,
     )
     view(
@@ -157,7 +159,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
                coalesce(mo.hasft, 0) AS hasft, coalesce(mo.expects_denial, 0) AS expects_denial,
                mo.sides, mo.sites, mo.assisting, mo.surgeons, mo.new_period,
                coalesce(mo.modset, '') AS modset
-        FROM lines l JOIN code_facts cf ON cf.code = l.code LEFT JOIN mods_of mo ON mo.lid = l.lid
+        FROM lines l JOIN code_facts cf ON cf.code = l.code LEFT JOIN mods_of mo ON mo.mods = l.mods
         """,
     )
     view("own", "SELECT * FROM ln WHERE NOT history")
@@ -380,20 +382,37 @@ def views(d: Dialect) -> list[tuple[str, str]]:
     # -- ptp ---------------------------------------------------------------------------------
     in_force = "(p.effective IS NULL OR s.dos >= p.effective) AND (p.deleted IS NULL OR s.dos <= p.deleted)"
     view(
+        "ptp_candidates",
+        """
+        SELECT s.lid AS s_lid, f.lid AS f_lid, s.setting, r.release, r.vintage,
+               f.code AS column1, s.code AS column2
+        FROM own s
+        JOIN rel r ON r.dos = s.dos AND r.source = 'ncci-ptp-' || s.setting
+        JOIN ln f ON f.scope = s.scope AND f.dos = s.dos AND f.npi = s.npi AND f.code <> s.code
+        WHERE s.setting <> 'dme'
+        """,
+    )
+    view(
+        "ptp_hit",
+        """
+        SELECT p.* FROM ptp p
+        JOIN (SELECT DISTINCT setting, release, column1, column2 FROM ptp_candidates) k
+          ON p.setting = k.setting AND p.release = k.release
+         AND p.column1 = k.column1 AND p.column2 = k.column2
+        """,
+    )
+    view(
         "ptp_pairs",
         f"""
-        SELECT s.lid AS s_lid, f.lid AS f_lid, r.vintage,
+        SELECT s.lid AS s_lid, q.f_lid, q.vintage,
                min(CASE WHEN {in_force} THEN p.indicator END) AS indicator,
                max_by(p.deleted_text, CASE WHEN {in_force} THEN -1 ELSE coalesce(p.deleted, 0) END)
                  AS deleted_text,
                max(CASE WHEN {in_force} THEN -1 ELSE coalesce(p.deleted, 0) END) AS last_deleted
-        FROM own s
-        JOIN rel r ON r.dos = s.dos AND r.source = 'ncci-ptp-' || s.setting
-        JOIN ln f ON f.scope = s.scope AND f.dos = s.dos AND f.npi = s.npi AND f.code <> s.code
-        JOIN ptp p ON p.setting = s.setting AND p.release = r.release
-                  AND p.column1 = f.code AND p.column2 = s.code
-        WHERE s.setting <> 'dme'
-        GROUP BY s.lid, f.lid, r.vintage
+        FROM ptp_candidates q JOIN own s ON s.lid = q.s_lid
+        JOIN ptp_hit p ON p.setting = q.setting AND p.release = q.release
+                      AND p.column1 = q.column1 AND p.column2 = q.column2
+        GROUP BY s.lid, q.f_lid, q.vintage
         """,
     )
     view(

@@ -1,26 +1,53 @@
 """Check a batch of claims with the relational plan: claims read by the same readers as the
-streaming engine (so bad rows are the same `error` findings, naming row and column), put in
-columnar tables, checked by DuckDB (`columnar`) or Spark (`spark`), findings in claim order.
+streaming engine (so bad rows are the same `error` findings, naming row and column), cut into
+chunks of whole scopes (`chunks.py`), each put in columnar tables and checked by DuckDB
+(`columnar`) or Spark (`spark`); findings stay in Arrow tables, claim by claim in each chunk.
 
-`ColumnarFindings` mirrors the streaming `FindingStream`: iterate the findings, then ask for
-the summary (the same counts, the releases the batch's dates fall in).
+`ColumnarFindings` mirrors the streaming `FindingStream`: iterate the findings (or `write`
+them to a file, chunk by chunk, without a Python object per finding), then ask for the
+summary (the same counts, the releases the batch's dates fall in).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
-from medref.claims.columnar.inputs import LineTables, from_claims
+from medref.claims.columnar.chunks import CHUNK_LINES, Chunker
+from medref.claims.columnar.inputs import LineTables
+from medref.claims.columnar.out import TableWriter
 from medref.claims.engine import NO_NPI, NO_PRICE, NOT_CHECKED, PER_CLAIM
-from medref.claims.model import PROBLEM_STATUSES, Claim, Finding
+from medref.claims.model import Claim, Finding, Setting
 
 Engine = Literal["stream", "columnar", "spark"]
 ENGINES: tuple[Engine, ...] = ("stream", "columnar", "spark")
+COLUMNS = ["claim_id", "line", "rule", "status", "message", "ref", "vintage"]
+ERROR_SCHEMA = pa.schema(
+    [
+        ("claim_id", pa.string()),
+        ("line", pa.int32()),
+        ("rule", pa.string()),
+        ("status", pa.string()),
+        ("message", pa.string()),
+        ("ref", pa.string()),
+        ("vintage", pa.string()),
+    ]
+)
+
+
+class Checker(Protocol):
+    def findings(self, batch: LineTables, passes: bool = True) -> pa.RecordBatchReader:
+        """The plan's findings for one chunk, in claim order (claim, rule, line), streamed."""
+        ...
+
+    def vintages(self) -> list[str]: ...
+
+    def close(self) -> None: ...
 
 
 class Counted:
@@ -29,7 +56,7 @@ class Counted:
     def __init__(self, claims: Iterable[Claim]) -> None:
         self.claims = claims
         self.count = self.lines = self.rows = self.error_claims = self.error_rows = 0
-        self.patient_claims = 0
+        self.patient_claims = self.history_claims = 0
         self.providers_named = False
 
     def __iter__(self) -> Iterator[Claim]:
@@ -49,46 +76,94 @@ class Counted:
             yield claim
 
 
-def to_findings(table: pa.Table) -> list[Finding]:
-    """Rows of the plan in the order a reader expects: claim by claim, rule by rule."""
-    ordered = table.sort_by(
-        [("claim_key", "ascending"), ("rule_rank", "ascending"), ("line", "ascending")]
+def error_table(errors: list[Finding]) -> pa.Table:
+    return pa.Table.from_pylist(
+        [{name: getattr(f, name) for name in COLUMNS} for f in errors], schema=ERROR_SCHEMA
     )
-    return [
-        Finding(
-            row["claim_id"],
-            row["line"],
-            row["rule"],
-            row["status"],
-            row["message"],
-            row["ref"],
-            row["vintage"],
-        )
-        for row in ordered.select(
-            ["claim_id", "line", "rule", "status", "message", "ref", "vintage"]
-        ).to_pylist()
-    ]
+
+
+def as_findings(table: pa.Table) -> Iterator[Finding]:
+    """Rows of a findings table as `Finding`s, a record batch at a time."""
+    for batch in table.select(COLUMNS).to_batches(max_chunksize=65_536):
+        for claim_id, line, rule, status, message, ref, vintage in zip(
+            *(column.to_pylist() for column in batch.columns), strict=True
+        ):
+            yield Finding(claim_id, line, rule, status, message, ref, vintage)
+
+
+class Counts(Protocol):
+    """What the summary counts (`Counted` for claims read in Python, `Staged` counts for a
+    file staged in DuckDB); read once the findings are consumed."""
+
+    count: int
+    lines: int
+    rows: int
+    error_claims: int
+    error_rows: int
+    patient_claims: int
+    history_claims: int
+    providers_named: bool
+
+
+@dataclass
+class FixedCounts:
+    count: int
+    lines: int
+    rows: int
+    patient_claims: int
+    providers_named: bool
+    error_claims: int = 0
+    error_rows: int = 0
+    history_claims: int = 0
+
+
+Made = Iterator[tuple[pa.RecordBatchReader, list[Finding]]]
+"""Each chunk's findings (Arrow, in claim order) and its claims' input errors."""
 
 
 class ColumnarFindings:
+    """The findings of a batch, made a chunk at a time as they are consumed (once)."""
+
     def __init__(
-        self,
-        batch: LineTables,
-        counted: Counted,
-        findings: list[Finding],
-        vintages: list[str],
-        only_problems: bool,
+        self, made: Made, counts: Counts, vintages: list[str], close: Callable[[], None]
     ) -> None:
-        self.batch = batch
-        self.counted = counted
-        every = findings + batch.errors
-        self.findings = (
-            [f for f in every if f.status in PROBLEM_STATUSES] if only_problems else every
-        )
+        self.made = made
+        self.counted = counts
         self.vintages = vintages
+        self.close = close
+        self.by_status: Counter[str] = Counter()
+        self.by_rule_status: Counter[tuple[str, str]] = Counter()
+
+    def tables(self) -> Iterator[pa.Table]:
+        """Each chunk's findings, then its input errors, as Arrow tables."""
+        try:
+            for found, errors in self.made:
+                for batch in found:
+                    yield self.tally(pa.Table.from_batches([batch]))
+                if errors:
+                    yield self.tally(error_table(errors))
+        finally:
+            self.close()
+
+    def tally(self, table: pa.Table) -> pa.Table:
+        counts = table.group_by(["rule", "status"]).aggregate([([], "count_all")])
+        for rule, status, n in zip(
+            *(counts[name].to_pylist() for name in ("rule", "status", "count_all")), strict=True
+        ):
+            self.by_status[status] += n
+            self.by_rule_status[(rule, status)] += n
+        return table
 
     def __iter__(self) -> Iterator[Finding]:
-        return iter(self.findings)
+        for table in self.tables():
+            yield from as_findings(table)
+
+    def write(self, path: Path) -> int:
+        """Every finding to `path` (`.parquet`, `.csv`, `.jsonl`); returns how many."""
+        with TableWriter(path) as writer:
+            for table in self.tables():
+                writer.write(table)
+            return writer.count
 
     def row(self, finding: Finding) -> dict[str, Any]:
         """A finding as the JSON output gives it (as `FindingStream.row`)."""
@@ -100,9 +175,8 @@ class ColumnarFindings:
 
     def summary(self) -> dict[str, Any]:
         counted = self.counted
-        by_status = Counter(f.status for f in self.findings)
         by_rule: dict[str, dict[str, int]] = {}
-        for (rule, status), n in sorted(Counter((f.rule, f.status) for f in self.findings).items()):
+        for (rule, status), n in sorted(self.by_rule_status.items()):
             by_rule.setdefault(rule, {})[status] = n
         not_checked = list(NOT_CHECKED)
         if counted.patient_claims < counted.count - counted.error_claims:
@@ -117,17 +191,27 @@ class ColumnarFindings:
             "rows": counted.rows,
             "claims_with_input_errors": counted.error_claims,
             "rows_in_claims_with_input_errors": counted.error_rows,
-            "by_status": dict(by_status),
+            "by_status": dict(self.by_status),
             "by_rule": by_rule,
             "vintages_used": self.vintages,
             "releases_available": self.vintages,
             "across_claims": {
                 "claims_checked_with_their_patient": counted.patient_claims,
                 "claims_checked_alone": checked - counted.patient_claims,
-                "history_claims_read": self.batch.history_claims,
+                "history_claims_read": counted.history_claims,
             },
             "not_checked": not_checked,
         }
+
+
+def checker_for(engine: Engine, tables: Path, workers: int = 2) -> Checker:
+    if engine == "spark":
+        from medref.claims.columnar.spark import SparkChecker
+
+        return SparkChecker.started(tables, workers)
+    from medref.claims.columnar.duck import DuckChecker
+
+    return DuckChecker(tables)
 
 
 def check_columnar(
@@ -137,22 +221,51 @@ def check_columnar(
     engine: Engine = "columnar",
     only_problems: bool = False,
     history: Iterable[Claim] = (),
+    chunk_lines: int = CHUNK_LINES,
+    workers: int = 2,
 ) -> ColumnarFindings:
+    """The findings of `claims`, made as they are consumed (iterate, or `write` to a file)."""
     counted = Counted(claims)
-    batch = from_claims(counted, history)
-    if engine == "spark":
-        from medref.claims.columnar.spark import SparkChecker
+    chunker = Chunker(chunk_lines)
+    checker = checker_for(engine, tables, workers)
 
-        with SparkChecker.local(tables) as spark:
-            found = spark.findings(batch, passes=not only_problems)
-            vintages = spark.vintages()
-    else:
-        from medref.claims.columnar.duck import DuckChecker
+    def made() -> Made:
+        for batch in chunker.chunks(counted, history):
+            counted.history_claims = chunker.history_claims
+            yield checker.findings(batch, passes=not only_problems), batch.errors
+        counted.history_claims = chunker.history_claims
 
-        duck = DuckChecker(tables)
-        try:
-            found = duck.findings(batch, passes=not only_problems)
-            vintages = duck.vintages()
-        finally:
-            duck.close()
-    return ColumnarFindings(batch, counted, to_findings(found), vintages, only_problems)
+    return ColumnarFindings(made(), counted, checker.vintages(), checker.close)
+
+
+def check_csv_staged(
+    path: Path,
+    tables: Path,
+    *,
+    setting: Setting = "practitioner",
+    column_map: dict[str, str] | None = None,
+    only_problems: bool = False,
+    chunk_lines: int = CHUNK_LINES,
+) -> ColumnarFindings | None:
+    """A clean CSV file read by DuckDB itself (`csv_fast.py`), checked a chunk at a time;
+    None when the file needs the streaming reader (`check_columnar` over `read_claims`)."""
+    from medref.claims.columnar.duck import DuckChecker
+
+    checker = DuckChecker(tables)
+    try:
+        staged = checker.stage_csv(path, setting, column_map, chunk_lines)
+    except BaseException:
+        checker.close()
+        raise
+    if staged is None:
+        checker.close()
+        return None
+    counts = FixedCounts(
+        staged.claims, staged.lines, staged.lines, staged.patient_claims, staged.providers_named
+    )
+
+    def made() -> Made:
+        for chunk in staged.chunks:
+            yield checker.staged_findings(chunk, passes=not only_problems), []
+
+    return ColumnarFindings(made(), counts, checker.vintages(), checker.close)

@@ -23,16 +23,42 @@ from medref.claims.columnar.inputs import LineTables, outside_table
 from medref.claims.columnar.plan import views
 from medref.claims.model import PROBLEM_STATUSES
 
+SHARED_VIEWS = frozenset(
+    {
+        "checked",
+        "rel",
+        "newest",
+        "mods_of",
+        "ln",
+        "own",
+        "pfs_on",
+        "ptp_candidates",
+        "ptp_pairs",
+        "surgeries",
+        "gs_claims",
+        "gs_visits",
+        "gs_judged",
+        "claim_days",
+        "dx_release",
+    }
+)
+"""Views that later views read several times: Spark computes a temporary view again for
+every reader, so these are cached (computed once a chunk, on the executors)."""
 FINDING_COLUMNS = "claim_key, claim_id, line, rule, status, ref, message, vintage, rule_rank"
 
 
 def local_session(workers: int = 2) -> Any:
     """A local Spark session on loopback (`local[workers]`), quiet, without the web UI."""
+    return local_session_on(f"local[{workers}]", workers)
+
+
+def local_session_on(master: str, workers: int = 2) -> Any:
+    """A Spark session on a local master, with a 2 GB heap and few shuffle partitions."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     session = (
-        SparkSession.builder.master(f"local[{workers}]")
+        SparkSession.builder.master(master)
         .appName("medref-check")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(max(2, workers * 2)))
@@ -65,11 +91,24 @@ class SparkChecker:
     @classmethod
     @contextmanager
     def local(cls, tables: Path, workers: int = 2) -> Iterator[SparkChecker]:
+        checker = cls.started(tables, workers)
+        try:
+            yield checker
+        finally:
+            checker.close()
+
+    @classmethod
+    def started(cls, tables: Path, workers: int = 2) -> SparkChecker:
+        """A checker on a local Spark of `workers` threads, stopped by `close`."""
         session = local_session(workers)
         try:
-            yield cls(session, str(tables))
-        finally:
+            return cls(session, str(tables))
+        except BaseException:
             session.stop()
+            raise
+
+    def close(self) -> None:
+        self.spark.stop()
 
     def frame(self, table: pa.Table, name: str) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
@@ -95,8 +134,12 @@ class SparkChecker:
     def run(self, passes: bool = True) -> Any:
         """The plan over the registered batch: a DataFrame of findings."""
         self.register_facts()
+        self.spark.catalog.clearCache()  # the cached views of the chunk before
         for name, text in self.plan:
-            self.spark.sql(text).createOrReplaceTempView(name)
+            view = self.spark.sql(text)
+            if name in SHARED_VIEWS:
+                view = view.cache()
+            view.createOrReplaceTempView(name)
         keep = (
             ""
             if passes
@@ -104,10 +147,14 @@ class SparkChecker:
                 " WHERE status IN (" + ", ".join(f"'{s}'" for s in sorted(PROBLEM_STATUSES)) + ")"
             )
         )
-        return self.spark.sql(f"SELECT {FINDING_COLUMNS} FROM findings{keep}")
+        return self.spark.sql(
+            f"SELECT {FINDING_COLUMNS} FROM findings{keep} ORDER BY claim_key, rule_rank, line NULLS LAST"
+        )
 
-    def findings(self, batch: LineTables, passes: bool = True) -> pa.Table:
+    def findings(self, batch: LineTables, passes: bool = True) -> pa.RecordBatchReader:
+        """The chunk's findings in claim order (claim, rule, line)."""
         self.frame(batch.lines, "lines")
         self.frame(batch.line_mods, "line_mods")
         self.frame(batch.claim_dx, "claim_dx")
-        return self.run(passes).toArrow()
+        table = self.run(passes).toArrow()
+        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
