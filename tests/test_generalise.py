@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medref.answer import REFUSAL, ask
+from medref.answer.codes import inherited_inclusions
 from medref.kb import KnowledgeBase
 from medref.retrieval.route import citation_terms, parse
 from medref.retrieval.search import Searcher
@@ -36,6 +37,7 @@ def test_quotes_alone_make_no_modifier() -> None:
         ("modifier for a procedure on the right side", True),
         ("Which modifier shows a drug amount was discarded?", True),
         ("What modifier is used when the medical policy requirements are met?", True),
+        ("Which HCPCS modifier goes on the assistant's claim?", True),
         ("What does modifier GA mean?", False),
         ("What do the NCCI modifier indicators mean?", False),
         ("When may modifier 25 be used?", False),
@@ -75,6 +77,25 @@ def test_modifier_sought_by_meaning_is_answered_from_its_record(
         kb, Searcher(kb), "modifier for a procedure on the right side of the body", settings
     )
     assert [c.ref for c in found.citations][:1] == ["MOD:RT"]
+
+
+@pytest.mark.kb
+def test_a_code_is_matched_on_its_ancestors_inclusion_terms(kb: KnowledgeBase) -> None:
+    record = kb.get("ICD10CM:B02.9")
+    assert record is not None and "shingles" not in record.text.lower()
+    inherited = " ".join(inherited_inclusions(kb, record)).lower()
+    assert "shingles" in inherited
+    hcpcs = kb.get("HCPCS:G0439")
+    assert hcpcs is not None and inherited_inclusions(kb, hcpcs) == []
+
+
+@pytest.mark.kb
+def test_a_lay_word_of_a_parent_code_answers_with_the_billable_code(
+    kb: KnowledgeBase, kb_settings: Settings
+) -> None:
+    settings = kb_settings.model_copy(update={"llm_base_url": None})
+    found = ask(kb, Searcher(kb), "shingles without complications icd10", settings)
+    assert [c.ref for c in found.citations][:1] == ["ICD10CM:B02.9"]
 
 
 @pytest.mark.kb

@@ -15,6 +15,7 @@ from medref.answer.evidence import TermWeights, hit_record, is_code_record, prof
 from medref.answer.text import code_tokens, terms
 from medref.kb import KnowledgeBase
 from medref.records import Record
+from medref.retrieval.index import INCLUSION_LINES
 from medref.retrieval.question import Question, asks
 from medref.retrieval.route import LOOKUP_FILLER
 from medref.retrieval.search import Hit
@@ -41,8 +42,9 @@ SIMILARITY_WEIGHT = 1.0
 """Weight of the question's semantic similarity to a code's description (MiniLM): lay words
 ("nothing to do with the hospice diagnosis") meet official ones ("not related to the
 hospice patient's terminal condition") by meaning, not by shared words."""
-SYSTEM_OF_HINT = {"icd10cm": "ICD10CM", "hcpcs": "HCPCS", "modifier": "MOD", "pos": "POS"}
-"""The code system a question names ("dx code", "HCPCS", "which modifier", "POS")."""
+SYSTEM_OF_HINT = {"modifier": "MOD", "pos": "POS", "icd10cm": "ICD10CM", "hcpcs": "HCPCS"}
+"""The code system a question names ("dx code", "HCPCS", "which modifier", "POS"), narrowest
+first: a "HCPCS modifier" is a modifier."""
 KEEP_SHARE = 0.5
 """A further code record must match at least this share of the best one's match."""
 _LINE = re.compile(r"[^\n]+")
@@ -113,15 +115,35 @@ def _strong(hit: Hit) -> bool:
     return hit.via == "route" and hit.score >= 1.0
 
 
-def _record_terms(record: Record, vocabulary: Vocabulary) -> frozenset[str]:
-    return vocabulary.with_equivalents(terms(f"{record.title}\n{record.text}"))
+def inherited_inclusions(kb: KnowledgeBase, record: Record) -> list[str]:
+    """The inclusion-term lines of an ICD-10-CM code's ancestors: by the classification's
+    convention they apply to every code below them, and the search index matches a code on
+    them too ("shingles" is an inclusion term of B02, so it names B02.9)."""
+    if record.source != "icd10cm":
+        return []
+    lines: list[str] = []
+    parent, seen = record.parent, {record.ref}
+    while parent is not None and parent not in seen:
+        seen.add(parent)
+        ancestor = kb.get(parent, release=record.release)
+        if ancestor is None:
+            break
+        lines += [line for line in ancestor.text.split("\n") if line.startswith(INCLUSION_LINES)]
+        parent = ancestor.parent
+    return lines
+
+
+def _record_terms(kb: KnowledgeBase, record: Record, vocabulary: Vocabulary) -> frozenset[str]:
+    """A code's words as the index sees them: its title, text and inherited inclusion terms."""
+    inherited = "\n".join(inherited_inclusions(kb, record))
+    return vocabulary.with_equivalents(terms(f"{record.title}\n{record.text}\n{inherited}"))
 
 
 def _system(question: Question, hits: Sequence[Hit]) -> str:
     """The code system to answer from: the one the question names, else the top code hit's."""
-    for hint in question.parse.source_hints:
-        if hint in SYSTEM_OF_HINT:
-            return SYSTEM_OF_HINT[hint]
+    for hint, system in SYSTEM_OF_HINT.items():
+        if hint in question.parse.source_hints:
+            return system
     top = next((hit for hit in hits[:CANDIDATES] if is_code_record(hit.ref)), hits[0])
     return top.ref.partition(":")[0]
 
@@ -177,7 +199,7 @@ def code_records(
             found = CodeMatch(record, True, 1.0, 1.0, similarity, rank, 0.0)
             scored.append((10.0 - rank / 100, found))
             continue
-        record_terms = _record_terms(record, vocabulary)
+        record_terms = _record_terms(kb, record, vocabulary)
         held |= record_terms
         match = subject.coverage(record_terms) if subject.weights else 1.0
         focus = _focus(record, asked)

@@ -85,7 +85,8 @@ MODIFIER = "modifier"
 so that the two do not each add a list and crowd out the rule that answers."""
 MODIFIER_SOURCES = ("hcpcs-modifiers", "modifiers")
 _MODIFIER_QUESTION = re.compile(
-    r"\b(?:which|what)\s+modifiers?\b(?!\s+indicator)"
+    r"\b(?:which|what)\s+(?:(?:hcpcs|cpt|level i{1,2}|ncci|anatomic)\s+)?modifiers?\b"
+    r"(?!\s+indicator)"
     r"|\bmodifiers?\s+(?:for|that|to (?:use|report|bill|show|indicate|identify)"
     r"|used (?:for|to|when|on)|when)\b",
     re.IGNORECASE,
