@@ -40,25 +40,33 @@ class SeenIds:
         return at < len(found) and int(found[at]) == key
 
     def present(self, claim_ids: set[str]) -> set[str]:
-        """Those of `claim_ids` already added, looked up together (one array search per
-        batch of rows instead of one per claim)."""
+        """Those of `claim_ids` already added, looked up together: one binary search of the
+        sorted array per batch of rows, whose temporaries are the size of the batch (not of
+        the array, as a set-membership test over the two would be)."""
         keys = {claim_id: hash(claim_id) & MASK for claim_id in claim_ids}
         recent = self.recent
         found = {claim_id for claim_id, key in keys.items() if key in recent}
-        if self.sorted is not None and len(self.sorted) and keys:
+        stored = self.sorted
+        if stored is not None and len(stored) and keys:
             import numpy as np
 
             ids = list(keys)
             wanted = np.fromiter((keys[i] for i in ids), dtype=np.uint64, count=len(ids))
-            hits = np.isin(wanted, self.sorted, assume_unique=False)
-            found.update(ids[at] for at in np.flatnonzero(hits))
+            at = np.searchsorted(stored, wanted)
+            np.minimum(at, len(stored) - 1, out=at)
+            found.update(ids[i] for i in np.flatnonzero(stored[at] == wanted))
         return found
 
     def merge(self) -> None:
+        """The buffer joins the array, sorted in place: at most the old and the new array are
+        held at once."""
         import numpy as np
 
         fresh = np.fromiter(self.recent, dtype=np.uint64, count=len(self.recent))
-        self.sorted = fresh if self.sorted is None else np.union1d(self.sorted, fresh)
+        merged = fresh if self.sorted is None else np.concatenate((self.sorted, fresh))
+        self.sorted = None
+        merged.sort()
+        self.sorted = merged
         self.recent.clear()
 
     def __len__(self) -> int:
