@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from medref.errors import KnowledgeBaseError
-from medref.retrieval.dense import DIMS, Embedder, _package_file
+from medref.retrieval.dense import DIMS, MODEL_ID, DenseIndex, Embedder, _package_file
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +44,20 @@ def test_empty_input(embedder: Embedder) -> None:
 def test_missing_package_is_a_clear_error() -> None:
     with pytest.raises(KnowledgeBaseError, match="pip install no-such-model-package"):
         _package_file("no-such-model-package", "model.onnx")
+
+
+def test_a_row_with_several_vectors_scores_its_best(embedder: Embedder, tmp_path: Path) -> None:
+    """A diagnosis code is embedded whole and by each inclusion term; its similarity to a
+    question is its best vector's."""
+    texts = ["Essential (primary) hypertension", "Hospital bed", "high blood pressure"]
+    vectors = embedder.embed(texts)
+    np.save(tmp_path / "dx_vectors.npy", vectors.astype(np.float16))
+    np.save(tmp_path / "dx_rows.npy", np.array([[7, 0], [3, 1], [7, 2]], dtype=np.int64))
+    (tmp_path / "dx.json").write_text(json.dumps({"model": MODEL_ID}))
+    index = DenseIndex(tmp_path, embedder, name="dx")
+    rows, similarity = index.similarities("blood pressure is high")
+    best = dict(zip(rows.tolist(), similarity.tolist(), strict=True))
+    assert sorted(best) == [3, 7]
+    query = embedder.embed(["blood pressure is high"])[0]
+    assert best[7] == pytest.approx(float(max(vectors[0] @ query, vectors[2] @ query)), abs=2e-3)
+    assert best[7] > float(vectors[0] @ query) + 0.05

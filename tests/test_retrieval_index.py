@@ -5,10 +5,13 @@ from __future__ import annotations
 import sqlite3
 
 import numpy as np
+import pytest
 
+from medref.kb import KnowledgeBase
 from medref.retrieval.enrich import category_words, index_terms
 from medref.retrieval.index import (
     ChunkRow,
+    diagnosis_texts,
     embedded_rows,
     embedding_text,
     enclosing_titles,
@@ -101,3 +104,17 @@ def test_categories_and_abbreviations_reach_terse_codes() -> None:
 
 def test_preferred_rows_shape() -> None:
     assert preferred_rows([], RELEASES).dtype == np.bool_
+
+
+@pytest.mark.kb
+def test_a_diagnosis_is_embedded_whole_and_by_each_own_inclusion_term(kb: KnowledgeBase) -> None:
+    record = kb.get("ICD10CM:I10")
+    assert record is not None
+    row = ChunkRow(
+        1, record.ref, record.source, record.release, record.kind, 0, record.title, record.text
+    )
+    whole, *terms = diagnosis_texts(row, "Includes: an ancestor's term")
+    assert whole.startswith("Essential (primary) hypertension")
+    assert "high blood pressure" in whole and "an ancestor's term" in whole
+    assert terms[0] == "high blood pressure" and len(terms) == len(set(terms)) >= 2
+    assert all("Excludes" not in term and "ancestor" not in term for term in terms)

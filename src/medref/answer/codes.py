@@ -15,11 +15,11 @@ from medref.answer.evidence import TermWeights, hit_record, is_code_record, prof
 from medref.answer.text import code_tokens, terms
 from medref.kb import KnowledgeBase
 from medref.records import Record
-from medref.retrieval.index import INCLUSION_LINES
 from medref.retrieval.question import Question, asks
 from medref.retrieval.route import LOOKUP_FILLER
 from medref.retrieval.search import Hit
 from medref.retrieval.vocabulary import Vocabulary
+from medref.sources.icd10cm_codes import INCLUSION_LINES
 
 PLURAL_CODES = re.compile(r"\b(?:codes|modifiers)\b", re.IGNORECASE)
 ALWAYS_SHOWN = re.compile(

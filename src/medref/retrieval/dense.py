@@ -139,8 +139,12 @@ class DenseIndex:
                 f"embeds queries with {MODEL_ID!r}: run `medref build --force`"
             )
         self.vectors: Vectors = np.ascontiguousarray(stored, dtype=np.float32)
-        self.rows: npt.NDArray[np.int64] = pairs[:, 0].copy()
+        pairs = pairs[np.argsort(pairs[:, 0], kind="stable")]
+        self.rows, self.starts = np.unique(pairs[:, 0], return_index=True)
+        """Each embedded row once; `starts` where its vectors begin in `vector_rows`."""
         self.vector_rows: npt.NDArray[np.int64] = pairs[:, 1].copy()
+        self.several = len(self.rows) < len(pairs)
+        """Some rows have several vectors (a diagnosis code and its inclusion terms)."""
         self.embedder = embedder or Embedder(threads=QUERY_THREADS)
 
     def similarities(self, query: str | Vectors) -> tuple[npt.NDArray[np.int64], Vectors]:
@@ -149,4 +153,6 @@ class DenseIndex:
         vector = self.embedder.embed([query])[0] if isinstance(query, str) else query
         # einsum runs on one thread: BLAS threads on a busy 2-core machine cost 10x more
         similarity: Vectors = np.einsum("ij,j->i", self.vectors, vector)[self.vector_rows]
+        if self.several:
+            similarity = np.maximum.reduceat(similarity, self.starts)
         return self.rows, similarity

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from medref.codes.icd10 import CM_CHAPTERS
 from medref.retrieval.tokenize import tokenize
 from medref.retrieval.vocabulary import Vocabulary
+from medref.sources.icd10cm_codes import inclusion_terms
 
 # (first code, last code, words), Level II ranges; later rows refine earlier ones
 HCPCS_CATEGORIES: tuple[tuple[str, str, str], ...] = (
@@ -104,10 +105,12 @@ def heading_terms(
     vocabulary: Vocabulary, kind: str, title: str, text: str, context: str = ""
 ) -> list[str]:
     """What the heading index holds: the title (a section heading, a code's short
-    description), a code's long description, the enclosing headings (`context`), and
-    the equivalents of the abbreviations they use or spell out."""
+    description), a code's long description and inclusion terms (other names of a
+    diagnosis), the enclosing headings (`context`), and the equivalents of the
+    abbreviations they use or spell out."""
     first_line = text.split("\n", 1)[0] if kind in HEADING_KINDS else ""
-    terms = tokenize(f"{title}\n{first_line}\n{context}")
+    names = "\n".join(inclusion_terms(text)) if kind in HEADING_KINDS else ""
+    terms = tokenize(f"{title}\n{first_line}\n{names}\n{context}")
     return terms + vocabulary.equivalents(terms)
 
 

@@ -41,6 +41,7 @@ from medref.retrieval.sentence_vectors import SentenceVectors
 from medref.retrieval.snippet import snippet
 from medref.retrieval.tokenize import tokenize
 from medref.retrieval.vocabulary import Vocabulary
+from medref.sources.icd10cm_codes import inclusion_terms
 
 Via = Literal["route", "bm25", "dense", "fused"]
 Rows = npt.NDArray[np.int64]
@@ -192,16 +193,17 @@ class Searcher:
         terms: list[str],
         vector: npt.NDArray[np.float32] | None = None,
     ) -> list[tuple[int, float]]:
-        """Boost the top candidates by how much of their heading the question covers, and
-        by how close in meaning their best sentence is to the question."""
+        """Boost the top candidates by how much of their heading (or of one of a diagnosis
+        code's inclusion terms, its other names) the question covers, and by how close in
+        meaning their best sentence is to the question."""
         fused = sorted(fused, key=lambda pair: -pair[1])
         top = fused[:RERANK_DEPTH]
         chunk_ids = [int(self.table.chunk_ids[row_of[key]]) for key, _ in top]
         found = (
             {
-                cid: (title, record_id)
-                for cid, title, record_id in self.kb.conn.execute(
-                    "SELECT id, title, record_id FROM chunks "
+                cid: ((title, *inclusion_terms(text)), record_id)
+                for cid, title, record_id, text in self.kb.conn.execute(
+                    "SELECT id, title, record_id, text FROM chunks "
                     f"WHERE id IN ({','.join('?' * len(chunk_ids))})",
                     chunk_ids,
                 )
@@ -213,8 +215,8 @@ class Searcher:
         sentences = self.sentence_vectors if vector is not None else None
 
         def boost(cid: int) -> float:
-            title, record_id = found[cid]
-            value = HEADING_BOOST * heading_coverage(title, asked)
+            headings, record_id = found[cid]
+            value = HEADING_BOOST * max(heading_coverage(h, asked) for h in headings)
             if sentences is not None and vector is not None and record_id is not None:
                 value += SENTENCE_BOOST * (sentences.best_match(record_id, vector) or 0.0)
             return value

@@ -20,6 +20,22 @@ NOTE_LABELS = {
     "visual_impairment": "Categories of visual impairment",
 }
 
+INCLUSION_LINES = (f"{NOTE_LABELS['inclusion_terms']}:", f"{NOTE_LABELS['includes']}:")
+"""Lines of a code's record text that list what the code includes: other names of the
+condition ("Tennis elbow" at M77.1), which by the classification's convention apply to
+every code below it too."""
+
+
+def inclusion_terms(text: str) -> list[str]:
+    """The terms a code's record text lists on its inclusion lines, one by one."""
+    return [
+        term.strip()
+        for line in text.split("\n")
+        if line.startswith(INCLUSION_LINES)
+        for term in line.partition(":")[2].split("; ")
+        if term.strip()
+    ]
+
 
 @dataclass(slots=True)
 class IcdCode:
