@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 from medref.cli import cli
 from medref.errors import MedrefError
 from medref.kb import KnowledgeBase
+from medref.kb import build as build_module
 from medref.services.knowledge import build
 from medref.settings import Settings
 
@@ -132,6 +134,30 @@ def test_unchanged_rebuild_does_no_work_and_changed_input_rebuilds(
     assert third.changed and third.path != first.path
     assert any(item.startswith("pos@") for item in third.parsed)
     assert any(item.startswith("ncd@") for item in third.reused)
+
+
+class _StoppedClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self, tz: object = None) -> datetime:
+        return self.at
+
+
+def test_builds_in_quick_succession_get_folders_of_their_own(
+    cms_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forced rebuild right after a build (same process, same second) once collided with
+    the first build's folder name: here the clock stands still."""
+    stopped = datetime(2026, 12, 3, 7, 35, 57, tzinfo=UTC)
+    monkeypatch.setattr(build_module, "datetime", _StoppedClock(stopped))
+    mirror = _small_mirror(cms_dir, tmp_path)
+    settings = Settings(
+        home=tmp_path / "home", sources=mirror, embeddings=False, vault=tmp_path / "no-vault"
+    )
+    made = [build(settings, progress=False, force=True, log=lambda _m: None).path for _ in range(3)]
+    assert len(set(made)) == 3 and sorted(made) == made
+    assert settings.current.resolve() == made[-1].resolve()
 
 
 def test_corrupt_input_fails_clearly_and_keeps_the_previous_knowledge_base(

@@ -194,8 +194,7 @@ def _build(
     reusable = {k for k, v in new.items() if k in old and old[k]["fingerprint"] == v}
     reusable = (reusable if not force else kept) if previous is not None else set()
 
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    final = settings.builds / f"{stamp}-{os.getpid()}"
+    final = new_build_folder(settings.builds)
     work = final.with_name(final.name + ".tmp")
     work.mkdir()
     create_readers_lock(work)
@@ -342,6 +341,17 @@ class ChangeGuard:
 def _folder_of(files: list[str]) -> str:
     folders = sorted({str(Path(name).parent) for name in files})
     return ", ".join(folders) if folders else "the sources folder"
+
+
+def new_build_folder(builds: Path) -> Path:
+    """A build folder's name: the time and the process, then a number when one process
+    builds twice within a second (a rebuild right after a build). Names sort in time order."""
+    name = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    final, number = builds / name, 0
+    while final.exists() or final.with_name(final.name + ".tmp").exists():
+        number += 1
+        final = builds / f"{name}-{number}"
+    return final
 
 
 def _journaled(conn: sqlite3.Connection, schema_name: str) -> None:
