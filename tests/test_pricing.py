@@ -256,3 +256,19 @@ def test_code_cards_carry_national_allowed_amounts(kb_settings: Settings) -> Non
     fee = Decimal("2.75") * Decimal("32.3465")  # 1.30 + 1.35 + 0.10 RVUs, GPCIs 1.000
     assert amounts["non_facility"] == str(cents(fee)) == "88.95"
     assert amounts["pfs_row"] == "PFS:99213"
+
+
+@pytest.mark.kb
+@pytest.mark.parametrize("code", ["99213", "71046", "D0210", "G0439"])
+def test_one_codes_rows_read_alone_are_its_rows_of_the_whole_file(
+    kb: KnowledgeBase, code: str
+) -> None:
+    """A code card reads only its code's PFS rows (with their 26/TC rows), the same rows
+    the whole file holds, whether or not the whole file was read first."""
+    alone = PricingTables(kb)
+    info = alone.release("pfs", None)
+    assert info is not None
+    whole = PricingTables(kb)
+    expected = {key: rate for key, rate in whole.rates(info).items() if rate.code == code}
+    assert alone.code_rates(info, code) == expected == whole.code_rates(info, code)
+    assert expected

@@ -148,7 +148,7 @@ def national(tables: PricingTables, code: str, on: date | None = None) -> dict[s
     info = tables.release(PFS_SOURCE, on) or tables.release(PFS_SOURCE, None)
     if info is None:
         return None
-    rates = tables.rates(info)
+    rates = tables.code_rates(info, code)
     if code not in rates:
         return None
     found: dict[str, object] = {"pfs_row": f"PFS:{code}", "pfs_release": info.release}

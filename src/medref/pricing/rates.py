@@ -147,6 +147,20 @@ class PricingTables:
             }
         return found
 
+    def code_rates(self, info: ReleaseInfo, code: str) -> dict[str, PfsRate]:
+        """The rows of one code (and its modifier rows), read alone: a code card prices one
+        code and need not read the 19k rows of the whole file (0.6 s)."""
+        loaded = self._rates.get(info.release)
+        if loaded is not None:
+            return {key: rate for key, rate in loaded.items() if rate.code == code}
+        rows = self.kb.conn.execute(
+            "SELECT data FROM records WHERE source = ? AND release = ? AND code = ?",
+            (info.source, info.release, code),
+        ).fetchall()
+        return {
+            rate.key: rate for rate in (rate_from(json.loads(r[0]), info.release) for r in rows)
+        }
+
     def gpcis(self, info: ReleaseInfo) -> dict[str, Gpci]:
         found = self._gpcis.get(info.release)
         if found is None:
