@@ -217,13 +217,14 @@ def check_patient(
     ctx.denied.clear()
     ctx.amounts.clear()
     batch = [claim for claim in claims if not claim.history]
-    found: dict[int, list[Finding]] = {id(claim): [] for claim in batch}
+    scoped: list[tuple[Claim, PatientScope, list[Finding]]] = [
+        (claim, PatientScope(claim, patient), []) for claim in batch
+    ]
     for check in checks:
-        for claim in batch:
-            ctx.scope = PatientScope(claim, patient)
-            found[id(claim)].extend(check(claim, ctx))
-    for claim in batch:
-        findings = found[id(claim)]
+        for claim, scope, findings in scoped:
+            ctx.scope = scope
+            findings.extend(check(claim, ctx))
+    for claim, _, findings in scoped:
         if ctx.amounts:
             stamp(claim, findings, ctx.amounts)
         if any(line.rendering_npi for line in claim.lines):
