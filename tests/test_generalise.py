@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from medref.answer import REFUSAL, ask
-from medref.answer.codes import inherited_inclusions
+from medref.answer.codes import ancestor_inclusions
 from medref.kb import KnowledgeBase
 from medref.retrieval.route import citation_terms, parse
 from medref.retrieval.search import Searcher
@@ -84,10 +84,10 @@ def test_modifier_sought_by_meaning_is_answered_from_its_record(
 def test_a_code_is_matched_on_its_ancestors_inclusion_terms(kb: KnowledgeBase) -> None:
     record = kb.get("ICD10CM:B02.9")
     assert record is not None and "shingles" not in record.text.lower()
-    inherited = " ".join(inherited_inclusions(kb, record)).lower()
+    inherited = " ".join(ancestor_inclusions(kb, record)).lower()
     assert "shingles" in inherited
     hcpcs = kb.get("HCPCS:G0439")
-    assert hcpcs is not None and inherited_inclusions(kb, hcpcs) == []
+    assert hcpcs is not None and ancestor_inclusions(kb, hcpcs) == []
 
 
 @pytest.mark.kb

@@ -115,10 +115,12 @@ def _strong(hit: Hit) -> bool:
     return hit.via == "route" and hit.score >= 1.0
 
 
-def inherited_inclusions(kb: KnowledgeBase, record: Record) -> list[str]:
+def ancestor_inclusions(kb: KnowledgeBase, record: Record) -> list[str]:
     """The inclusion-term lines of an ICD-10-CM code's ancestors: by the classification's
     convention they apply to every code below them, and the search index matches a code on
-    them too ("shingles" is an inclusion term of B02, so it names B02.9)."""
+    them too ("shingles" is an inclusion term of B02, so it names B02.9). The build computes
+    the same for every code at once (`retrieval.index.inherited_inclusions`); an answer
+    needs it for its few candidates, read from the knowledge base."""
     if record.source != "icd10cm":
         return []
     lines: list[str] = []
@@ -135,7 +137,7 @@ def inherited_inclusions(kb: KnowledgeBase, record: Record) -> list[str]:
 
 def _record_terms(kb: KnowledgeBase, record: Record, vocabulary: Vocabulary) -> frozenset[str]:
     """A code's words as the index sees them: its title, text and inherited inclusion terms."""
-    inherited = "\n".join(inherited_inclusions(kb, record))
+    inherited = "\n".join(ancestor_inclusions(kb, record))
     return vocabulary.with_equivalents(terms(f"{record.title}\n{record.text}\n{inherited}"))
 
 
