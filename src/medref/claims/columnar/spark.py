@@ -53,7 +53,9 @@ def local_session(workers: int = 2) -> Any:
 
 
 def local_session_on(master: str, workers: int = 2) -> Any:
-    """A Spark session on a local master, with a 2 GB heap and few shuffle partitions."""
+    """A Spark session on a local master, with a 4 GB heap and few shuffle partitions. The
+    driver is the executor here: it holds the cached views and builds every broadcast, and
+    with 2 GB a broadcast once ran out of memory in make test (1 run in 3)."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -63,7 +65,7 @@ def local_session_on(master: str, workers: int = 2) -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", str(max(2, workers * 2)))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.memory", "2g")
+        .config("spark.driver.memory", "4g")
         .config("spark.sql.autoBroadcastJoinThreshold", str(1 << 20))
         .getOrCreate()
     )
