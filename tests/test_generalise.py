@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from medref.answer import REFUSAL, ask
+from medref.answer import REFUSAL, Answer, ask
 from medref.answer.codes import ancestor_inclusions
 from medref.kb import KnowledgeBase
 from medref.retrieval.route import citation_terms, parse
@@ -54,6 +54,11 @@ def test_citation_terms_are_the_cited_places_only() -> None:
     assert "deductibl" not in cited and "part" not in cited
 
 
+def extractive(kb: KnowledgeBase, settings: Settings, question: str) -> Answer:
+    """The answer without an LLM, as every skin gives it when none is configured."""
+    return ask(kb, Searcher(kb), question, settings.model_copy(update={"llm_base_url": None}))
+
+
 @pytest.mark.kb
 def test_unknown_code_still_returns_its_family(kb: KnowledgeBase) -> None:
     hits = Searcher(kb).search("What is HCPCS code E9999?")
@@ -64,8 +69,7 @@ def test_unknown_code_still_returns_its_family(kb: KnowledgeBase) -> None:
 def test_refusal_of_unknown_code_lists_closest_sources(
     kb: KnowledgeBase, kb_settings: Settings
 ) -> None:
-    settings = kb_settings.model_copy(update={"llm_base_url": None})
-    found = ask(kb, Searcher(kb), "What is HCPCS code E9999?", settings)
+    found = extractive(kb, kb_settings, "What is HCPCS code E9999?")
     assert found.text == REFUSAL and found.closest
 
 
@@ -73,10 +77,7 @@ def test_refusal_of_unknown_code_lists_closest_sources(
 def test_modifier_sought_by_meaning_is_answered_from_its_record(
     kb: KnowledgeBase, kb_settings: Settings
 ) -> None:
-    settings = kb_settings.model_copy(update={"llm_base_url": None})
-    found = ask(
-        kb, Searcher(kb), "modifier for a procedure on the right side of the body", settings
-    )
+    found = extractive(kb, kb_settings, "modifier for a procedure on the right side of the body")
     assert [c.ref for c in found.citations][:1] == ["MOD:RT"]
 
 
@@ -94,8 +95,7 @@ def test_a_code_is_matched_on_its_ancestors_inclusion_terms(kb: KnowledgeBase) -
 def test_a_lay_word_of_a_parent_code_answers_with_the_billable_code(
     kb: KnowledgeBase, kb_settings: Settings
 ) -> None:
-    settings = kb_settings.model_copy(update={"llm_base_url": None})
-    found = ask(kb, Searcher(kb), "shingles without complications icd10", settings)
+    found = extractive(kb, kb_settings, "shingles without complications icd10")
     assert [c.ref for c in found.citations][:1] == ["ICD10CM:B02.9"]
 
 
@@ -103,10 +103,7 @@ def test_a_lay_word_of_a_parent_code_answers_with_the_billable_code(
 def test_naming_the_act_does_not_block_a_statute_answer(
     kb: KnowledgeBase, kb_settings: Settings
 ) -> None:
-    settings = kb_settings.model_copy(update={"llm_base_url": None})
-    found = ask(
-        kb, Searcher(kb), "Does the Social Security Act exclude cosmetic surgery?", settings
-    )
+    found = extractive(kb, kb_settings, "Does the Social Security Act exclude cosmetic surgery?")
     assert found.answerable
     assert any(c.ref.startswith("USC:42/1395y(a)") for c in found.citations)
 

@@ -203,7 +203,8 @@ class Searcher:
             {
                 cid: ((title, *inclusion_terms(text)), record_id)
                 for cid, title, record_id, text in self.kb.conn.execute(
-                    "SELECT id, title, record_id, text FROM chunks "
+                    "SELECT id, title, record_id, "
+                    "CASE WHEN source = 'icd10cm' THEN text ELSE '' END FROM chunks "
                     f"WHERE id IN ({','.join('?' * len(chunk_ids))})",
                     chunk_ids,
                 )
