@@ -260,3 +260,30 @@ def test_cli_check_with_history_and_locality(
     verdict = next(r for r in rows[:-1] if r.get("rule") == "global_surgery")
     assert verdict["status"] == "fail" and "history claim H1" in verdict["message"]
     assert "allowed_amount" in verdict and summary["allowed_amounts"]["at_risk_on_failing_lines"]
+
+
+def test_a_patients_only_claim_gets_the_findings_of_the_patient_scope(
+    tables: EditTables,
+) -> None:
+    """A patient with one claim takes the claim path (cheaper) and must say exactly what
+    the patient scope says: same lines, same verdicts, the patient wording."""
+    from medref.claims.rules import RuleContext, all_rules
+    from medref.claims.scope import PatientLines, PatientScope
+
+    lines = [
+        ln(1, "27447", day=PFS_DAY),
+        ln(2, "99213", "25", day=PFS_DAY),
+        ln(3, "99213", day=PFS_DAY + timedelta(5)),
+        ln(4, "99213", day=PFS_DAY + timedelta(5)),
+        ln(5, "20610", "RT", day=PFS_DAY + timedelta(5)),
+        ln(6, "99214", day=PFS_DAY + timedelta(150)),
+    ]
+    only = claim("ONLY", *lines)
+    tally = Tally()
+    found = [f.as_dict() for f in check_claims([only], tables, tally=tally)]
+    ctx = RuleContext(tables)
+    ctx.scope = PatientScope(only, PatientLines([only]))
+    expected = [f.as_dict() for rule in all_rules() for f in rule.check(only, ctx)]
+    assert found == expected
+    assert any("patient's claims" in str(f["message"]) for f in found)
+    assert summarize(tables, tally).across_claims["claims_checked_with_their_patient"] == 1

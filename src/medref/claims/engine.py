@@ -191,8 +191,12 @@ def check_claims(
         yield from check_patient(claims_of_patient, ctx, checks, tally)
 
 
-def check_alone(claim: Claim, ctx: RuleContext, checks: list[Check], tally: Tally) -> list[Finding]:
-    ctx.scope = ClaimScope(claim)
+def check_alone(
+    claim: Claim, ctx: RuleContext, checks: list[Check], tally: Tally, *, patient: bool = False
+) -> list[Finding]:
+    """One claim on its own; `patient`: it is its patient's only claim (then the findings
+    say the patient's claims were looked at, and it counts as checked across claims)."""
+    ctx.scope = ClaimScope(claim, across_claims=patient)
     if ctx.denied:
         ctx.denied.clear()
     if ctx.amounts:
@@ -202,8 +206,10 @@ def check_alone(claim: Claim, ctx: RuleContext, checks: list[Check], tally: Tall
         findings.extend(check(claim, ctx))
     if ctx.amounts:
         stamp(claim, findings, ctx.amounts)
-    if claim.lines and claim.lines[0].rendering_npi:
+    if any(line.rendering_npi for line in claim.lines):
         tally.providers_named = True
+    if patient:
+        tally.patient_claims += 1
     tally.count(claim, findings, ctx.amounts)
     return findings
 
@@ -212,7 +218,11 @@ def check_patient(
     claims: list[Claim], ctx: RuleContext, checks: list[Check], tally: Tally
 ) -> Iterator[Finding]:
     """One patient's claims, rule by rule over all of them (so a rule that asks whether
-    another line is payable sees every earlier rule's denials), then claim by claim."""
+    another line is payable sees every earlier rule's denials), then claim by claim. A
+    patient with one claim and no history is that claim's lines: the claim path checks it."""
+    if len(claims) == 1 and not claims[0].history:
+        yield from check_alone(claims[0], ctx, checks, tally, patient=True)
+        return
     patient = PatientLines(claims)
     ctx.denied.clear()
     ctx.amounts.clear()

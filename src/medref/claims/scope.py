@@ -19,13 +19,19 @@ EMPTY: list[ClaimLine] = []
 
 
 class ClaimScope:
-    """A claim on its own: one beneficiary, one rendering provider unless its lines say."""
+    """A claim on its own: one beneficiary, one rendering provider unless its lines say.
 
-    __slots__ = ("claim",)
-    across_claims = False
+    Also the scope of a patient's only claim (`across_claims=True`): the patient's lines are
+    the claim's, so the rules see the same lines either way, and findings say the patient's
+    claims were looked at."""
 
-    def __init__(self, claim: Claim) -> None:
+    __slots__ = ("across_claims", "claim")
+    single_claim = True
+    """Only the claim's own lines: rules may take claim-level shortcuts."""
+
+    def __init__(self, claim: Claim, *, across_claims: bool = False) -> None:
         self.claim = claim
+        self.across_claims = across_claims
 
     def on(self, day: date) -> list[ClaimLine]:
         """Every line of the scope on `day` (the claim's own, here)."""
@@ -64,6 +70,7 @@ class PatientScope:
 
     __slots__ = ("claim", "patient")
     across_claims = True
+    single_claim = False
 
     def __init__(self, claim: Claim, patient: PatientLines) -> None:
         self.claim = claim

@@ -23,7 +23,7 @@ VINTAGE = "IOM 100-04 ch.23 §20.9.1.1"
 
 def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
     scope = ctx.lines_of(claim)
-    if not scope.across_claims and len(claim.codes()) == len(claim.lines):
+    if scope.single_claim and len(claim.codes()) == len(claim.lines):
         return  # one claim, no code twice: nothing can repeat
     for day, lines in claim.by_date().items():
         day_lines = scope.on(day)

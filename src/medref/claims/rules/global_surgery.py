@@ -68,7 +68,7 @@ def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         return
     scope = ctx.lines_of(claim)
     visits = [line for line in claim.lines if is_em(line.code)]
-    if not visits and not scope.across_claims and len(claim.by_date()) == 1:
+    if not visits and scope.single_claim and len(claim.by_date()) == 1:
         return  # no visit, and no procedure can fall in another's later postoperative days
     table = ctx.tables.pfs
     surgeries: list[Surgery] = []
