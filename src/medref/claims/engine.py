@@ -59,7 +59,6 @@ UNPRICED = (
 )
 
 
-STATUS = attrgetter("status")
 RULE_STATUS = attrgetter("rule", "status")
 
 
@@ -74,8 +73,8 @@ class Tally:
     error_claims: int = 0
     error_rows: int = 0
     """Rows of claims not checked because of input errors."""
-    by_status: Counter[str] = field(default_factory=Counter)
     by_rule: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Findings by (rule, status); `by_status` adds them up (one count per finding, not two)."""
     patient_claims: int = 0
     """Claims checked together with the other claims of their patient."""
     history_claims: int = 0
@@ -87,13 +86,18 @@ class Tally:
     """Sum of the allowed amounts of priced lines with a failing finding."""
     priced: bool = False
 
+    @property
+    def by_status(self) -> Counter[str]:
+        found: Counter[str] = Counter()
+        for (_, status), count in self.by_rule.items():
+            found[status] += count
+        return found
+
     def add(self, finding: Finding) -> None:
-        self.by_status[finding.status] += 1
         self.by_rule[(finding.rule, finding.status)] += 1
 
     def add_all(self, findings: list[Finding]) -> None:
         """`add` for many findings, counted in C (a batch makes millions)."""
-        self.by_status.update(map(STATUS, findings))
         self.by_rule.update(map(RULE_STATUS, findings))
 
     def count(self, claim: Claim, findings: list[Finding], amounts: dict[int, Decimal]) -> None:
