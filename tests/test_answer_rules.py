@@ -10,13 +10,22 @@ from collections.abc import Callable
 import pytest
 
 from medref.answer import Answer, ask
-from medref.answer.evidence import Profile, TermWeights, list_lead_in, profile
+from medref.answer.evidence import (
+    MAX_RUN_ON,
+    Profile,
+    TermWeights,
+    Window,
+    list_lead_in,
+    profile,
+)
 from medref.answer.extractive import choose
 from medref.answer.text import question_terms, terms
 from medref.answer.types import Evidence
 from medref.kb import KnowledgeBase
+from medref.records import Record
 from medref.retrieval.question import read
 from medref.retrieval.search import Searcher
+from medref.retrieval.sentences import sentence_spans
 from medref.settings import Settings
 
 AskFn = Callable[[str], Answer]
@@ -68,6 +77,49 @@ def test_choose_skips_a_further_sentence_naming_other_codes() -> None:
     assert choose([best, example, plain], named=["45378", "45380"]) == [best, example, plain]
 
 
+LONG_SENTENCE = (
+    "The term physician means a doctor of medicine legally authorized to practice medicine "
+    "by the State in which he performs such function, a doctor of dental surgery with respect "
+    "to services he is legally authorized to perform, a doctor of podiatric medicine with "
+    "respect to functions he is legally authorized to perform, a doctor of optometry with "
+    "respect to the provision of items or services he is legally authorized to perform, or a "
+    "chiropractor who is licensed as such by the State and who meets uniform minimum "
+    "standards promulgated by the Secretary, but only with respect to treatment by means of "
+    "manual manipulation of the spine. Another sentence follows here."
+)
+
+
+def window_on(text: str, first: int, last: int) -> Window:
+    """The window over sentence spans `first`..`last` of `text`."""
+    record = Record("USC:test", "statute", "r1", "section", "Definitions", text)
+    spans = sentence_spans(text)
+    start, end = spans[first].start, spans[last].end
+    return Window(
+        record, start, end, frozenset(), frozenset(), frozenset(), (), tuple(spans[last + 1 :])
+    )
+
+
+def test_a_sentence_cut_at_a_clause_runs_on_to_what_qualifies_it() -> None:
+    spans = sentence_spans(LONG_SENTENCE)
+    assert len(spans) == 3  # two clause runs of the long sentence, then the next sentence
+    cut = window_on(LONG_SENTENCE, 0, 0)
+    assert cut.quote.endswith(",")
+    ran_on = LONG_SENTENCE[cut.start : cut.run_on()]
+    assert ran_on.endswith("manual manipulation of the spine.")
+    assert "Another sentence" not in ran_on
+    whole = window_on(LONG_SENTENCE, 2, 2)
+    assert whole.run_on() == whole.end  # a sentence that ends is not run on
+
+
+def test_a_run_on_quote_stays_under_its_limit() -> None:
+    clauses = ", ".join(
+        f"clause number {n} of a statute sentence that runs to pages" for n in range(40)
+    )
+    window = window_on(clauses + ".", 0, 0)
+    assert window.run_on() - window.start <= MAX_RUN_ON
+    assert window.run_on() > window.end
+
+
 @pytest.fixture(scope="module")
 def searcher(kb: KnowledgeBase) -> Searcher:
     return Searcher(kb)
@@ -100,6 +152,11 @@ class TestOnTheKnowledgeBase:
         found = answer_of("Who qualifies as a physician under the statute?")
         assert found.citations[0].ref == "USC:42/1395x(r)"
         assert "doctor of medicine" in found.text
+
+    def test_a_definition_quotes_the_clause_that_limits_it(self, answer_of: AskFn) -> None:
+        found = answer_of("Is a chiropractor a physician under the statute, and for what?")
+        assert found.citations[0].ref == "USC:42/1395x(r)"
+        assert "manual manipulation of the spine" in found.text
 
     def test_an_inclusion_question_quotes_the_list_of_components(self, answer_of: AskFn) -> None:
         found = answer_of("What does the global surgical package include?")

@@ -156,6 +156,12 @@ LEAD_IN = re.compile(r"\bfollowing\b|\bbelow\b|:\s*$", re.IGNORECASE)
 """Words that introduce a list ("the services listed below", "the following:")."""
 LEAD_IN_CHARS = 300
 """How far before a list's first item its lead-in is read when no item names one."""
+MAX_RUN_ON = MAX_WINDOW + MAX_SPAN
+"""Longest quote a sentence cut at a clause (or a list item ending "..., or") is run on to:
+a window of two sentences and one more clause run."""
+RUNS_ON = re.compile(r"(?:[,;:]|\b(?:and|or))\s*$")
+"""A quote ending here stops inside its sentence: the words that complete or qualify it
+("..., but only with respect to ...", "b. ...") follow."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,6 +419,20 @@ class Window:
                 break
         return end
 
+    def run_on(self) -> int:
+        """The end of the window extended over the clauses that finish its sentence when
+        the splitter cut a long sentence inside it, or over the next item of a list whose
+        item ends "..., or" (up to MAX_RUN_ON characters): a quote that stops at a comma
+        leaves out what qualifies it."""
+        text, end = self.record.text, self.end
+        for span in self.following:
+            if not RUNS_ON.search(text, max(self.start, end - 8), end):
+                break
+            if span.end - self.start > MAX_RUN_ON or text[end : span.start].strip():
+                break
+            end = span.end
+        return end
+
     def meaning(self, question: Vector) -> float | None:
         """Cosine similarity of the question and the window's sentences taken together."""
         if not self.vectors or any(v is None for v in self.vectors):
@@ -542,7 +562,7 @@ def score(pool: Pool, wanted: Profile, question: Vector | None = None) -> list[E
         record = window.record
         if known and index < SEMANTIC_CANDIDATES:
             value += MEANING_WEIGHT * (meaning if meaning is not None else usual)
-        end = window.with_list() if wanted.listing else window.end
+        end = window.with_list() if wanted.listing else window.run_on()
         evidence.append(
             Evidence(
                 record.ref,
