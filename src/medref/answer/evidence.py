@@ -17,7 +17,7 @@ import math
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -75,6 +75,8 @@ DERIVATIONS = (
 )
 """Endings (as the stemmer leaves them) that make one word of another."""
 MIN_ROOT = 4
+RELATED_CACHE = 65_536
+"""Terms whose related words are remembered (a few MB at most)."""
 MODIFIER_TERM = re.compile(r"mod[0-9a-z]{2}")
 """The tokenizer's `mod25` terms: the question's bare `25` term stands for the modifier, and
 a sentence holds it only as a modifier (any way it is written), not as "25 percent"."""
@@ -234,6 +236,8 @@ class TermWeights:
         self._vocabulary = index.vocabulary
         self._indptr = index.weights.indptr
         self._documents = index.documents
+        self._related: dict[str, tuple[str, ...]] = {}
+        """`related_words` by term: a question's terms come back in later questions."""
 
     def frequency(self, term: str) -> int:
         row = self._vocabulary.get(term)
@@ -243,18 +247,27 @@ class TermWeights:
         frequency = self.frequency(term)
         return math.log(1.0 + (self._documents - frequency + 0.5) / (frequency + 0.5))
 
-    def related_words(self, term: str) -> list[str]:
+    def related_words(self, term: str) -> tuple[str, ...]:
         """Index words one derivational ending away from `term` (`pay`/`payment`,
         `coverag`/`cover`, `prohibit`/`prohibition`): the stemmer keeps them apart."""
+        found = self._related.get(term)
+        if found is None:
+            found = self._related_words(term)
+            if len(self._related) >= RELATED_CACHE:
+                self._related.clear()
+            self._related[term] = found
+        return found
+
+    def _related_words(self, term: str) -> tuple[str, ...]:
         if not term.isalpha():
-            return []
+            return ()
         longer = [term + ending for ending in DERIVATIONS]
         shorter = [
             term[: -len(ending)]
             for ending in DERIVATIONS
             if term.endswith(ending) and len(term) - len(ending) >= MIN_ROOT
         ]
-        return [word for word in (*longer, *shorter) if word in self._vocabulary]
+        return tuple(word for word in (*longer, *shorter) if word in self._vocabulary)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,32 +283,40 @@ class Profile:
     """The question asks what is excluded, not included."""
     listing: bool = False
     """The question asks what something includes: the answer is a list."""
+    _weighted: tuple[tuple[frozenset[str], float], ...] = field(init=False, repr=False)
+    _every_form: frozenset[str] = field(init=False, repr=False)
+    _total: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # `coverage` runs on every window of every retrieved record (about a thousand a
+        # question): work out once what it reads
+        weighted = tuple((self.forms[t], w) for t, w in self.weights.items())
+        object.__setattr__(self, "_weighted", weighted)
+        object.__setattr__(self, "_every_form", frozenset().union(*self.forms.values()))
+        object.__setattr__(self, "_total", sum(self.weights.values()) or 1.0)
 
     @property
     def total(self) -> float:
-        return sum(self.weights.values()) or 1.0
+        return self._total
 
     def coverage(self, held: frozenset[str]) -> float:
         """Weighted share of the question's terms that `held` contains in some form."""
-        found = sum(w for t, w in self.weights.items() if not self.forms[t].isdisjoint(held))
-        return found / self.total
+        if self._every_form.isdisjoint(held):
+            return 0.0
+        return sum(w for forms, w in self._weighted if not forms.isdisjoint(held)) / self._total
 
     def missing(self, held: frozenset[str]) -> list[str]:
         """The question's terms `held` lacks, heaviest first."""
         absent = [t for t in self.weights if self.forms[t].isdisjoint(held)]
         return sorted(absent, key=lambda t: -self.weights[t])
 
-    def gives_value(self, quote: str) -> bool:
-        """The quote holds a kind of value asked for, beyond numbers the question gave."""
+    def gives_value(self, window: Window) -> bool:
+        """The window holds a kind of value asked for, beyond numbers the question gave."""
         for kind in self.kinds:
-            shape = SHAPES.get(kind)
-            if shape is None:
-                continue
-            for match in shape.finditer(quote):
-                found = set(numbers(match.group(0)))
+            for found in window.values(kind):
                 if not found or not found <= self.question_numbers:
                     return True
-        return self.listing and BULLET in quote
+        return self.listing and BULLET in window.quote
 
     def list_agrees(self, text: str, start: int) -> bool:
         """A list answers a list question only when its lead-in includes or excludes as
@@ -384,10 +405,32 @@ class Window:
     """The vectors of its sentences (one or two)."""
     following: tuple[Span, ...] = ()
     """The record's sentences after the window (a list it starts runs on in them)."""
+    shapes: dict[Asked, tuple[frozenset[str], ...]] | None = None
+    """`values` by kind, worked out once (windows are cached with their record); made on
+    first use: most windows are never asked."""
 
     @property
     def quote(self) -> str:
         return self.record.text[self.start : self.end]
+
+    def values(self, kind: Asked) -> tuple[frozenset[str], ...]:
+        """The numbers of each value of `kind` the window holds (`SHAPES`; empty sets for
+        values without digits, none for a kind without a shape)."""
+        shapes = self.shapes
+        if shapes is None:
+            shapes = {}
+            object.__setattr__(self, "shapes", shapes)
+        found = shapes.get(kind)
+        if found is None:
+            shape = SHAPES.get(kind)
+            quote = self.quote
+            found = (
+                ()
+                if shape is None
+                else tuple(frozenset(numbers(match.group(0))) for match in shape.finditer(quote))
+            )
+            shapes[kind] = found
+        return found
 
     def with_list(self) -> int:
         """The end of the window extended over the rest of the bulleted list it is part of
@@ -536,7 +579,7 @@ def score(pool: Pool, wanted: Profile, question: Vector | None = None) -> list[E
             typed = window.with_list() > window.end or BULLET in quote
             typed = typed and wanted.list_agrees(window.record.text, window.start)
         else:
-            typed = wanted.gives_value(quote)
+            typed = wanted.gives_value(window)
         value = (
             OWN_WEIGHT * own
             + (1 - OWN_WEIGHT) * coverage
