@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-import re
+import itertools
+import operator
 from collections.abc import Sequence
 
 from medref.retrieval.tokenize import tokenize
@@ -21,8 +22,15 @@ def snippet(text: str, terms: Sequence[str], width: int = SNIPPET_CHARS) -> str:
     flat = " ".join(text.split())
     if len(flat) <= width:
         return flat
-    wanted = set(terms)
-    hits = [m.start() for m in re.finditer(r"\S+", flat) if wanted & _word_terms(m.group())]
+    wanted = frozenset(terms)
+    words = flat.split(" ")
+    # every word's terms, in C (a chunk runs to thousands of words): where each word starts
+    ends = list(itertools.accumulate(map(len, words)))
+    held = map(wanted.isdisjoint, map(_word_terms, words))
+    hits = [
+        ends[at] - len(words[at]) + at
+        for at in itertools.compress(range(len(words)), map(operator.not_, held))
+    ]
     if not hits:
         return flat[:width].rsplit(" ", 1)[0] + " …"
     best_start, best_count = hits[0], 0
