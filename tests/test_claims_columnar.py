@@ -78,6 +78,26 @@ def test_synthetic_batch(kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path
     assert compare(kb, parquet_tables, batch.path, chunk_lines=3_000) == found
 
 
+def test_a_return_to_the_operating_room_in_both_engines(
+    kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path
+) -> None:
+    """78 opens no postoperative period of its own, 58 and 79 do: the same in the plan."""
+    rows = ["claim_id,line,date_of_service,code,modifiers,units,place_of_service,diagnoses"]
+    for number, modifier in enumerate(("78", "58", "79", "")):
+        claim_id = f"R{number}"
+        rows += [
+            f"{claim_id},1,2025-03-10,27447,RT,1,21,M17.11",
+            f"{claim_id},2,2025-04-02,27447,{modifier}|RT,1,21,T84.51XA",
+            f"{claim_id},3,2025-06-13,99213,,1,11,M17.11",
+            f"{claim_id},4,2025-05-09,99213,,1,11,M17.11",
+        ]
+    path = tmp_path / "returns.csv"
+    path.write_text("\n".join(rows) + "\n")
+    found = Counter(k[:4] for k in compare(kb, parquet_tables, path).elements())
+    assert found[("R0", 3, "global_surgery", "pass")] == 1
+    assert found[("R1", 3, "global_surgery", "fail")] == 1
+
+
 def test_chunks_keep_a_patient_whole(kb: KnowledgeBase, parquet_tables: Path) -> None:
     """Chunks of one line: every claim alone, every patient (with its history) whole."""
     whole = compare(kb, parquet_tables, EXAMPLES / "claims-across.csv", EXAMPLES / "history.csv")

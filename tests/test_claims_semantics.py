@@ -258,6 +258,27 @@ def test_a_procedure_in_another_procedures_postoperative_days(tables: EditTables
     assert second("", 91) == []
 
 
+def test_a_return_to_the_operating_room_opens_no_period_of_its_own(tables: EditTables) -> None:
+    """IOM 100-04/12/40.4 C: a 78 procedure is paid its intra-operative share only; the
+    first procedure's postoperative period goes on (58 and 79 begin a new one, §40.2 A.5)."""
+
+    def visit_after(modifier: str, offset: int) -> list[Finding]:
+        item = claim(
+            ln(1, "27447", "RT", day=PFS_DAY),
+            ln(2, "27447", f"{modifier}|RT", day=PFS_DAY + timedelta(23)),
+            ln(3, "99213", day=PFS_DAY + timedelta(offset)),
+        )
+        return [f for f in run(tables, item, "global_surgery") if f.line == 3]
+
+    (after,) = visit_after("78", 95)  # past the first's 90 days, 72 days after the return
+    assert after.status == "pass" and "no procedure" in after.message
+    (inside,) = visit_after("78", 60)  # judged against the first procedure only
+    assert inside.status == "fail" and "postoperative day 60 of 90" in inside.message
+    for modifier in ("58", "79"):
+        (opened,) = visit_after(modifier, 95)
+        assert opened.status == "fail" and "postoperative day 72 of 90" in opened.message
+
+
 def test_24_during_the_surgical_inpatient_stay(tables: EditTables) -> None:
     surgery = ln(1, "27447", day=PFS_DAY, place="21")
     stay = claim(surgery, ln(2, "99231", "24", day=PFS_DAY + timedelta(2), place="21"))

@@ -112,6 +112,10 @@ GLOBAL_PERIOD_MODIFIERS: dict[str, str] = {
 NEW_PERIOD_MODIFIERS = frozenset({"58", "78", "79"})
 """A procedure in another procedure's postoperative period is paid only with one of these
 (§40.4 A)."""
+RETURN_TO_OPERATING_ROOM = "78"
+"""A return trip for a complication is paid only its intra-operative share (§40.4 C): it
+opens no postoperative period of its own, the first procedure's goes on (58 and 79 begin a
+new one, §40.2 A.5)."""
 VISIT_IN_PACKAGE_MODIFIERS = frozenset({"24", "25", "57", "FT"})
 """An E/M on the day of or after a procedure is paid only with one of these (§40.4 A)."""
 

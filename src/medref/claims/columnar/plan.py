@@ -134,6 +134,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
           max(CASE WHEN m.modifier = '57' THEN 1 ELSE 0 END) AS has57,
           max(CASE WHEN m.modifier = '24' THEN 1 ELSE 0 END) AS has24,
           max(CASE WHEN m.modifier = 'FT' THEN 1 ELSE 0 END) AS hasft,
+          max(CASE WHEN m.modifier = {L(groups.RETURN_TO_OPERATING_ROOM)} THEN 1 ELSE 0 END) AS has78,
           max(CASE WHEN m.modifier IN ('GY', 'GA', 'GZ', 'GX') THEN 1 ELSE 0 END) AS expects_denial,
           {d.ordered_join("CASE WHEN m.modifier IN " + sides + " THEN m.modifier END", "/", "m.modifier")} AS sides,
           {d.ordered_join("CASE WHEN m.modifier IN " + anatomic + " THEN m.modifier END", "/", "m.modifier")} AS sites,
@@ -157,6 +158,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
                cf.replaced_by, coalesce(mo.has50, 0) AS has50, coalesce(mo.has25, 0) AS has25,
                coalesce(mo.has57, 0) AS has57, coalesce(mo.has24, 0) AS has24,
                coalesce(mo.hasft, 0) AS hasft, coalesce(mo.expects_denial, 0) AS expects_denial,
+               coalesce(mo.has78, 0) AS has78,
                mo.sides, mo.sites, mo.assisting, mo.surgeons, mo.new_period,
                coalesce(mo.modset, '') AS modset
         FROM lines l JOIN code_facts cf ON cf.code = l.code LEFT JOIN mods_of mo ON mo.mods = l.mods
@@ -982,7 +984,8 @@ def views(d: Dialect) -> list[tuple[str, str]]:
         "surgeries",
         """
         SELECT l.*, po.global_days, po.vintage AS pfs_vintage,
-               CASE po.global_days WHEN '000' THEN 0 WHEN '010' THEN 10 WHEN '090' THEN 90 END AS period
+               CASE po.global_days WHEN '000' THEN 0 WHEN '010' THEN 10 WHEN '090' THEN 90 END AS period,
+               l.has78 = 0 AS opens
         FROM ln l JOIN pfs_on po ON po.lid = l.lid
         WHERE NOT l.is_em AND po.global_days IN ('000', '010', '090', 'YYY')
         """,
@@ -1015,7 +1018,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
         "stays",
         """
         SELECT v.lid AS v_lid, s.lid AS s_lid FROM own v
-        JOIN surgeries s ON s.scope = v.scope AND s.npi = v.npi
+        JOIN surgeries s ON s.scope = v.scope AND s.npi = v.npi AND s.opens
         LEFT JOIN ln x ON x.scope = v.scope AND x.is_discharge AND x.dos >= s.dos AND x.dos < v.dos
         WHERE v.is_em AND v.has24 = 1 AND (v.is_hospital_visit OR v.pos = '21') AND s.pos = '21'
           AND v.dos - s.dos > 0
@@ -1059,7 +1062,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
                {verdict} AS verdict
         FROM own v JOIN gs_visits g ON g.lid = v.lid AND g.blind = 0
         JOIN rel r ON r.dos = v.dos AND r.source = 'pfs'
-        JOIN surgeries s ON s.scope = v.scope AND s.npi = v.npi
+        JOIN surgeries s ON s.scope = v.scope AND s.npi = v.npi AND s.opens
           AND {off} BETWEEN -1 AND {G.LONGEST}
           AND (s.global_days = 'YYY' OR (({off} >= 0 OR s.global_days = '090') AND {off} <= s.period))
         LEFT JOIN stays st ON st.v_lid = v.lid AND st.s_lid = s.lid
@@ -1100,7 +1103,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
           CASE WHEN e.global_days = 'YYY' THEN {L(G.PACKAGE)} ELSE {L(G.ADJUDICATION)} END,
           e.pfs_vintage
         FROM surgeries p JOIN gs_claims c ON c.claim_key = p.claim_key
-        JOIN surgeries e ON e.scope = p.scope AND e.npi = p.npi AND p.dos - e.dos >= 1
+        JOIN surgeries e ON e.scope = p.scope AND e.npi = p.npi AND p.dos - e.dos >= 1 AND e.opens
           AND ((e.global_days = 'YYY' AND p.dos - e.dos <= {G.LONGEST}) OR p.dos - e.dos <= e.period)
         WHERE NOT p.history AND p.setting <> 'dme'
         """,

@@ -21,7 +21,9 @@ rendering provider. For each E/M line (CPT 99202-99499):
   visit between them) is in the package (§30.6.6 A);
 - critical care (99291, 99292) anywhere in the global period needs FT (§40.2 A.9).
 For each procedure line with a global period inside another procedure's postoperative days:
-paid only with 58, 78 or 79 (§40.4 A).
+paid only with 58, 78 or 79 (§40.4 A). A procedure billed with 78 (a return to the operating
+room for a complication, paid only its intra-operative share, §40.4 C) opens no period of
+its own: services after it are judged against the first procedure's period.
 DME supplier claims get no finding: the package is a PFS rule for practitioners (§40.1).
 """
 
@@ -85,11 +87,12 @@ def check(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
             indicators.global_days in POSTOPERATIVE_DAYS or indicators.global_days == CONTRACTOR_SET
         ):
             surgeries.append(Surgery(line, indicators.global_days, loaded.vintage))
+    periods = [s for s in surgeries if groups.RETURN_TO_OPERATING_ROOM not in s.line.modifiers]
     for visit in visits:
-        yield from judge_visit(claim.claim_id, visit, surgeries, unknown, scope, ctx)
+        yield from judge_visit(claim.claim_id, visit, periods, unknown, scope, ctx)
     for surgery in surgeries:
         if scope.owns(surgery.line):
-            yield from judge_procedure(claim.claim_id, surgery, surgeries, scope, ctx)
+            yield from judge_procedure(claim.claim_id, surgery, periods, scope, ctx)
 
 
 def near(visit: ClaimLine, surgery: Surgery) -> bool:
