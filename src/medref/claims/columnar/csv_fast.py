@@ -45,6 +45,8 @@ from medref.claims.values import (
 )
 
 SCAN = 1 << 23
+RAW_BLOCK = 1 << 24
+"""Bytes of the file Arrow parses at a time (16 MiB: about 300,000 rows)."""
 WHITESPACE = "(" + " || ".join(f"chr({ord(c)})" for c in map(chr, range(128)) if c.isspace()) + ")"
 """What `str.strip` removes from ASCII text, as a DuckDB expression."""
 
@@ -91,28 +93,43 @@ def count_lines(path: Path) -> int:
     return count
 
 
-def read_raw(path: Path, names: list[str]) -> pa.Table | None:
-    """Every row as strings, with its row number (`rn`, 2 = the first after the header)."""
+def stage_raw(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> int | None:
+    """Every row as strings, with its row number (`rn`, 2 = the first after the header),
+    into the table `raw`, block by block (Arrow's streaming CSV reader: the file is never
+    held in memory whole; DuckDB keeps the table under its memory cap). The rows staged, or
+    None when a row has too many or too few cells (the streaming reader says which)."""
     import pyarrow.csv as pcsv
 
+    width = len(names)
+    rows = 0
     try:
-        table = pcsv.read_csv(
+        reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(
-                column_names=[f"c{at}" for at in range(len(names))], skip_rows=1
+                column_names=[f"c{at}" for at in range(width)],
+                skip_rows=1,
+                block_size=RAW_BLOCK,
             ),
             parse_options=pcsv.ParseOptions(quote_char=False, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
-                column_types={f"c{at}": pa.string() for at in range(len(names))},
+                column_types={f"c{at}": pa.string() for at in range(width)},
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
-    except pa.ArrowInvalid:
-        return None  # a row with too many or too few cells: the streaming reader says which
-    columns = {name: table[f"c{at}"] for at, name in enumerate(names) if name != IGNORE}
-    columns["rn"] = pa.array(range(2, table.num_rows + 2), pa.int64())
-    return pa.table(columns)
+        for batch in reader:
+            columns = {name: batch.column(at) for at, name in enumerate(names) if name != IGNORE}
+            columns["rn"] = pa.array(range(rows + 2, rows + batch.num_rows + 2), pa.int64())
+            con.register("raw_arrow", pa.table(columns))
+            if rows == 0:
+                con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_arrow")
+            else:
+                con.execute("INSERT INTO raw SELECT * FROM raw_arrow")
+            con.unregister("raw_arrow")
+            rows += batch.num_rows
+    except (pa.ArrowInvalid, StopIteration):
+        return None
+    return rows
 
 
 def converted(
@@ -152,13 +169,9 @@ def stage(
     if not plain(path):
         return None
     names = header_names(path, column_map)
-    raw = read_raw(path, names)
-    if raw is None or raw.num_rows + 1 != count_lines(path) or raw.num_rows == 0:
+    rows = stage_raw(con, path, names)
+    if rows is None or rows + 1 != count_lines(path) or rows == 0:
         return None
-    con.register("raw_arrow", raw)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM raw_arrow")
-    con.unregister("raw_arrow")
-    del raw
     present = set(names)
     for column, convert, out, kind in (
         ("line", to_line_number, same, pa.int32()),
