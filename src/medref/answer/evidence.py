@@ -405,7 +405,9 @@ class Window:
     """The vectors of its sentences (one or two)."""
     following: tuple[Span, ...] = ()
     """The record's sentences after the window (a list it starts runs on in them)."""
-    shapes: dict[Asked, tuple[frozenset[str], ...]] | None = None
+    shapes: dict[Asked, tuple[frozenset[str], ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
     """`values` by kind, worked out once (windows are cached with their record); made on
     first use: most windows are never asked."""
 
