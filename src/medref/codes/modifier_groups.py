@@ -109,7 +109,7 @@ GLOBAL_PERIOD_MODIFIERS: dict[str, str] = {
 }
 """What each modifier says about a service inside a global surgical package (§40.2 A,
 §40.4 A, §30.6.12.7)."""
-NEW_PERIOD_MODIFIERS = frozenset({"58", "78", "79"})
+POSTOPERATIVE_PROCEDURE_MODIFIERS = frozenset({"58", "78", "79"})
 """A procedure in another procedure's postoperative period is paid only with one of these
 (§40.4 A)."""
 RETURN_TO_OPERATING_ROOM = "78"

@@ -127,7 +127,7 @@ def stage_raw(con: duckdb.DuckDBPyConnection, path: Path, names: list[str]) -> i
                 con.execute("INSERT INTO raw SELECT * FROM raw_arrow")
             con.unregister("raw_arrow")
             rows += batch.num_rows
-    except (pa.ArrowInvalid, StopIteration):
+    except pa.ArrowInvalid:
         return None
     return rows
 

@@ -100,7 +100,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
     sides = in_list(groups.SIDES, d)
     assisting = in_list(groups.ASSISTANT_AT_SURGERY, d)
     surgeons = in_list(groups.CO_OR_TEAM_SURGERY, d)
-    new_period = in_list(groups.NEW_PERIOD_MODIFIERS, d)
+    new_period = in_list(groups.POSTOPERATIVE_PROCEDURE_MODIFIERS, d)
     out: list[tuple[str, str]] = []
 
     def view(name: str, sql: str) -> None:

@@ -313,7 +313,9 @@ def judge_procedure(
             continue
         if offset > POSTOPERATIVE_DAYS[earlier.global_days]:
             continue
-        used = next((m for m in line.modifiers if m in groups.NEW_PERIOD_MODIFIERS), None)
+        used = next(
+            (m for m in line.modifiers if m in groups.POSTOPERATIVE_PROCEDURE_MODIFIERS), None
+        )
         if used is not None:
             if ctx.passes:
                 yield Finding(
