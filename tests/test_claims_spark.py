@@ -1,8 +1,8 @@
-"""The same plan on a local Spark (`local[2]`, started and stopped by this module): the
+"""The same plan on a local Spark (`local[2]`, started and stopped by each test): the
 streaming engine's findings on claims across a patient with a history file, through the
-`spark-submit` job. One test only: a Spark run of the plan takes minutes on two shared
-cores (`--engine spark` runs the same `SparkChecker.run`; its 1M-line run is in
-docs/benchmarks.md)."""
+`spark-submit` job, and how a batch reaches Spark. Few tests: a Spark session takes seconds
+to start on two shared cores (`--engine spark` runs the same `SparkChecker.run`; its
+1M-line run is in docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from medref.claims import check_claims, edit_tables, read_claims
+from medref.claims.columnar.dialect import SPARK
 from medref.claims.columnar.edit_parquet import write_edit_tables
+from medref.claims.columnar.inputs import from_claims
+from medref.claims.columnar.plan import views
 from medref.kb import KnowledgeBase
 
 pytestmark = pytest.mark.kb
@@ -53,3 +56,36 @@ def test_spark_submit_entry_point(kb: KnowledgeBase, tmp_path: Path) -> None:
     assert Counter(map(key, rows)) == Counter(key(f.as_dict()) for f in stream)
     assert summary["by_status"] == dict(Counter(f.status for f in stream))
     assert summary["across_claims"]["history_claims_read"] > 0
+
+
+def test_a_batch_reaches_spark_as_data_not_as_rows_in_the_plan(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """Small Arrow tables used to become a LocalRelation, their rows inside the query plan,
+    which the analyser walked for every view that reads them: a 200,000-line chunk spent
+    minutes before its first job and then failed. Every batch is now a scan of data."""
+    pytest.importorskip("pyspark")
+    from medref.claims.columnar.spark import SparkChecker
+
+    tables = write_edit_tables(kb, tmp_path / "tables")
+    batch = from_claims(read_claims(EXAMPLES / "claims.csv"))
+    with SparkChecker.local(tables, workers=1) as checker:
+        checker.frame(batch.lines, "lines")
+        frame = checker.spark.table("lines")
+        plan = frame._jdf.queryExecution().analyzed().toString()
+        assert "LocalRelation" not in plan
+        assert frame.count() == batch.lines.num_rows
+
+
+def test_spark_caches_the_views_read_more_than_once() -> None:
+    """Spark computes a view again for every reader: the views read twice or more are the
+    ones cached; a view read once stays inline."""
+    from medref.claims.columnar.spark import read_again
+
+    plan = views(SPARK)
+    cached = read_again(plan)
+    assert {"ln", "own", "ptp_pairs", "r_ptp"} <= cached  # r_ptp: by `denied` and `findings`
+    assert "findings" not in cached and "hcpcs_verdict" not in cached
+    assert read_again(
+        [("a", "SELECT 1"), ("b", "SELECT * FROM a"), ("c", "SELECT * FROM b JOIN a")]
+    ) == {"a"}

@@ -9,6 +9,8 @@ as small tables, which Spark broadcasts into the joins.
 from __future__ import annotations
 
 import os
+import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,28 +25,21 @@ from medref.claims.columnar.inputs import LineTables, outside_table
 from medref.claims.columnar.plan import views
 from medref.claims.model import PROBLEM_STATUSES
 
-SHARED_VIEWS = frozenset(
-    {
-        "checked",
-        "rel",
-        "newest",
-        "mods_of",
-        "ln",
-        "own",
-        "pfs_on",
-        "ptp_candidates",
-        "ptp_pairs",
-        "surgeries",
-        "gs_claims",
-        "gs_visits",
-        "gs_judged",
-        "claim_days",
-        "dx_release",
-    }
-)
-"""Views that later views read several times: Spark computes a temporary view again for
-every reader, so these are cached (computed once a chunk, on the executors)."""
 FINDING_COLUMNS = "claim_key, claim_id, line, rule, status, ref, message, vintage, rule_rank"
+
+
+def read_again(plan: list[tuple[str, str]]) -> frozenset[str]:
+    """The views that later views read more than once. Spark computes a temporary view anew
+    for every reader, so these are the ones worth caching (computed once a chunk, on the
+    executors); a view read once is left inline for the optimiser."""
+    names = [name for name, _ in plan]
+    reads = Counter(
+        found
+        for _, text in plan
+        for found in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", text)
+        if found in names
+    )
+    return frozenset(name for name in names if reads[name] > 1)
 
 
 def local_session(workers: int = 2) -> Any:
@@ -76,6 +71,11 @@ def local_session_on(master: str, workers: int = 2) -> Any:
 class SparkChecker:
     def __init__(self, spark: Any, tables: str) -> None:
         self.spark = spark
+        # Arrow tables under this size become a LocalRelation, rows held inside the query
+        # plan; the analyser then walks every row each time it rewrites a view that reads
+        # them, which made a 200,000-line chunk spend minutes before its first job. With 0
+        # every batch is an RDD of Arrow batches, a leaf that holds no rows.
+        spark.conf.set("spark.sql.execution.arrow.localRelationThreshold", "0")
         for name in TABLES:
             spark.read.parquet(f"{tables.rstrip('/')}/{name}.parquet").createOrReplaceTempView(name)
         self.labs = frozenset(row[0] for row in spark.sql("SELECT code FROM labs").collect())
@@ -89,6 +89,7 @@ class SparkChecker:
         self.frame(facts.status_facts(), "status_facts")
         self.frame(facts.mai_facts(), "mai_facts")
         self.plan = views(SPARK)
+        self.cached = read_again(self.plan)
 
     @classmethod
     @contextmanager
@@ -139,7 +140,7 @@ class SparkChecker:
         self.spark.catalog.clearCache()  # the cached views of the chunk before
         for name, text in self.plan:
             view = self.spark.sql(text)
-            if name in SHARED_VIEWS:
+            if name in self.cached:
                 view = view.cache()
             view.createOrReplaceTempView(name)
         keep = (
