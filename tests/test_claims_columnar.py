@@ -98,6 +98,28 @@ def test_a_return_to_the_operating_room_in_both_engines(
     assert found[("R1", 3, "global_surgery", "fail")] == 1
 
 
+def test_an_add_on_whose_primary_is_an_add_on_denied_by_the_add_on_rule(
+    kb: KnowledgeBase, parquet_tables: Path, tmp_path: Path
+) -> None:
+    """22551 over its MUE is denied; 22552 (add-on of 22551) then has no payable primary and
+    the add-on rule denies it; 20938 lists both as primaries. When 22552's line comes first
+    the stream engine has denied it before judging 20938 (it fails); when 20938 comes first,
+    22552 is still payable (it passes). The plan follows that one link of the chain."""
+    rows = ["claim_id,line,date_of_service,code,modifiers,units,place_of_service,diagnoses"]
+    rows += [
+        "C1,1,2024-09-07,22552,,1,11,M48.02",
+        "C1,2,2024-09-07,20938,,1,11,M48.02",
+        "C1,3,2024-09-07,22551,,3,11,M48.02",
+        "C2,1,2024-09-07,20938,,1,11,M48.02",
+        "C2,2,2024-09-07,22552,,1,11,M48.02",
+        "C2,3,2024-09-07,22551,,3,11,M48.02",
+    ]
+    path = tmp_path / "chain.csv"
+    path.write_text("\n".join(rows) + "\n")
+    found = {(k[0], k[1], k[3]) for k in compare(kb, parquet_tables, path) if k[2] == "add_on"}
+    assert {("C1", 1, "fail"), ("C1", 2, "fail"), ("C2", 1, "pass"), ("C2", 2, "fail")} <= found
+
+
 def test_chunks_keep_a_patient_whole(kb: KnowledgeBase, parquet_tables: Path) -> None:
     """Chunks of one line: every claim alone, every patient (with its history) whole."""
     whole = compare(kb, parquet_tables, EXAMPLES / "claims-across.csv", EXAMPLES / "history.csv")

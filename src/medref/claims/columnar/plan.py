@@ -754,24 +754,46 @@ def views(d: Dialect) -> list[tuple[str, str]]:
         JOIN aoc_codes c ON c.release = r.release AND c.add_on = l.code
         """,
     )
+
+    def add_on_primaries(name: str, chained: bool) -> None:
+        """Per add-on line, its listed primaries on the day: one payable (the first by code)
+        or, when every one is denied, the first denied. `chained`: a primary that is itself
+        an add-on failed by this rule counts as denied too, when the streaming engine has
+        judged it first (an earlier claim of the scope, or an earlier line: `seq`), as
+        `RuleContext.deny` records it; one link of such a chain is followed."""
+        failed = "LEFT JOIN add_on_failed af ON af.lid = o.lid AND o.seq < l.seq" if chained else ""
+        denial = "coalesce(dn.denial, af.denial)" if chained else "dn.denial"
+        free = "dn.lid IS NULL AND af.lid IS NULL" if chained else "dn.lid IS NULL"
+        view(
+            name,
+            f"""
+            SELECT lid, max(payable) AS payable, min_by(code, k) AS p_code,
+                   min_by(wh, k) AS p_where, min_by(denial, k) AS p_denial
+            FROM (
+              SELECT a.lid, o.code, {where("o", "l")} AS wh, {denial} AS denial,
+                     CASE WHEN {free} THEN 1 ELSE 0 END AS payable,
+                     CASE WHEN {free} THEN '0' ELSE '1' END || o.code || '|'
+                       || lpad({T("o.seq")}, 19, '0') AS k
+              FROM add_on_lines a JOIN own l ON l.lid = a.lid
+              JOIN aoc p ON p.release = a.release AND p.add_on = l.code
+              JOIN ln o ON o.scope = l.scope AND o.dos = l.dos AND o.npi = l.npi
+                       AND o.code = p.primary_code
+              LEFT JOIN denied dn ON dn.lid = o.lid
+              {failed}
+              WHERE a.edit_type <> 2
+            ) t GROUP BY lid
+            """,
+        )
+
+    add_on_primaries("add_on_first", chained=False)
     view(
-        "add_on_primaries",
-        f"""
-        SELECT lid, max(payable) AS payable, min_by(code, k) AS p_code, min_by(wh, k) AS p_where,
-               min_by(denial, k) AS p_denial
-        FROM (
-          SELECT a.lid, o.code, {where("o", "l")} AS wh, dn.denial,
-                 CASE WHEN dn.lid IS NULL THEN 1 ELSE 0 END AS payable,
-                 CASE WHEN dn.lid IS NULL THEN '0' ELSE '1' END || o.code || '|'
-                   || lpad({T("o.seq")}, 19, '0') AS k
-          FROM add_on_lines a JOIN own l ON l.lid = a.lid
-          JOIN aoc p ON p.release = a.release AND p.add_on = l.code
-          JOIN ln o ON o.scope = l.scope AND o.dos = l.dos AND o.npi = l.npi AND o.code = p.primary_code
-          LEFT JOIN denied dn ON dn.lid = o.lid
-          WHERE a.edit_type <> 2
-        ) t GROUP BY lid
+        "add_on_failed",
+        """
+        SELECT q.lid, 'add_on AOC:' || q.p_code || '/' || l.code AS denial
+        FROM add_on_first q JOIN own l ON l.lid = q.lid WHERE q.payable = 0
         """,
     )
+    add_on_primaries("add_on_primaries", chained=True)
     head = "'add-on code ' || l.code || ' (type ' || " + T("a.edit_type") + " || ')"
     add_on_message = (
         f"CASE WHEN a.edit_type = 2 THEN 'add-on code ' || l.code || ' (type 2) has no specific "
