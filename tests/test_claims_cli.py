@@ -135,3 +135,45 @@ def test_bench_command_prints_json(kb: KnowledgeBase, kb_settings: Settings) -> 
     report = json.loads(output)
     assert report["same_findings"] is True
     assert report["streaming"]["lines_per_second"] > 0
+
+
+def test_bench_engines_runs_each_engine_as_its_own_process(kb_settings: Settings) -> None:
+    """`--engine` runs `medref check --engine E` per engine on one batch (the stream engine
+    first, whatever the order asked), measured from outside, every finding compared."""
+    output = run(
+        kb_settings,
+        "bench",
+        "check",
+        "--lines",
+        "2000",
+        "--engine",
+        "columnar",
+        "--engine",
+        "stream",
+        "--json",
+    )
+    report = json.loads(output)
+    stream, columnar = report["runs"]
+    assert (stream["engine"], columnar["engine"]) == ("stream", "columnar")
+    assert stream["differ"] is None and columnar["differ"] == 0
+    assert columnar["findings"] == stream["findings"] > report["lines"]
+    for one in (stream, columnar):
+        assert one["lines"] == report["lines"] and one["seconds"] > 0
+        assert one["cpu_seconds"] > 0 and one["peak_rss_kb"] > 50_000  # a Python process
+    assert report["columnar_over_stream"] > 0 and report["spark_2_over_1_workers"] is None
+
+
+def test_bench_engines_counts_findings_that_differ_both_ways(tmp_path: Path) -> None:
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from medref.claims.columnar.benchmark import COMPARED, differing
+
+    row = {name: "x" for name in COMPARED.split(", ")}
+    one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
+    pq.write_table(pa.Table.from_pylist([row, row, {**row, "status": "pass"}]), one)
+    pq.write_table(pa.Table.from_pylist([row, {**row, "status": "fail"}]), two)
+    # one has a second copy of `row` and a pass; two has a fail: three unmatched findings
+    assert differing(duckdb.connect(), one, two) == 3
+    assert differing(duckdb.connect(), one, one) == 0

@@ -32,17 +32,31 @@ def command() -> None:
     help="Lines of the batch the naive per-lookup SQL baseline checks.",
 )
 @click.option("--seed", default=7, show_default=True, help="Seed of the synthetic batch.")
+@click.option(
+    "--engine",
+    "engines",
+    type=click.Choice(["stream", "columnar", "spark"]),
+    multiple=True,
+    help="Compare these engines instead (repeatable): each runs `medref check --engine` as its "
+    "own process on the same batch, Spark on local[1] and local[2], timed with its memory.",
+)
 @json_option
-def check(lines: int, sample: int, seed: int, as_json: bool) -> None:
+def check(lines: int, sample: int, seed: int, engines: tuple[str, ...], as_json: bool) -> None:
     """Claim checks: lines per second through the streaming path of `medref check`, against a
     naive baseline that queries SQLite for every lookup.
 
     Builds a synthetic CSV from the real edit tables (PTP pairs, MUE codes, add-ons, dates in
     the loaded NCCI quarter) in a temporary folder, checks it with every finding and with
     only problems, then checks its first claims with the baseline and compares the findings.
+    With --engine, runs each engine named on the batch instead and compares every finding
+    with the stream engine's.
 
-    Example: medref bench check --lines 1000000 --json
+    Example: medref bench check --lines 1000000 --json;
+    medref bench check --lines 200000 --engine stream --engine columnar --engine spark
     """
+    if engines:
+        compare_engines(lines, seed, engines, as_json)
+        return
     from medref.claims.benchmark import bench_check
 
     report = bench_check(resources().kb, lines, sample, seed)
@@ -50,6 +64,36 @@ def check(lines: int, sample: int, seed: int, as_json: bool) -> None:
         echo_json(report.as_dict())
         return
     click.echo(report_text(report))
+
+
+def compare_engines(lines: int, seed: int, engines: tuple[str, ...], as_json: bool) -> None:
+    from medref.claims.columnar.benchmark import bench_engines
+    from medref.services.claims import edit_table_folder
+
+    res = resources()
+    report = bench_engines(res.kb, edit_table_folder(res), lines, engines, seed)
+    if as_json:
+        echo_json(report.as_dict())
+        return
+    shown = [f"synthetic batch: {report.lines:,} lines in {report.claims:,} claims"]
+    for run in report.runs:
+        same = (
+            ""
+            if run.differ is None
+            else f"; {run.differ:,} findings differ from the stream engine's"
+        )
+        shown.append(
+            f"{run.engine:16s} {run.seconds:7.1f} s wall = {run.lines / run.seconds:,.0f} lines/s, "
+            f"{run.cpu_seconds:.1f} CPU s, peak {run.peak_rss_kb / 1024:,.0f} MiB, "
+            f"{run.findings:,} findings{same}"
+        )
+    for label, value in (
+        ("columnar / stream (wall)", report.ratio("columnar", "stream")),
+        ("Spark 2 / 1 workers (wall)", report.ratio("spark local[2]", "spark local[1]")),
+    ):
+        if value is not None:
+            shown.append(f"{label}: {value:.2f}x")
+    click.echo("\n".join(shown))
 
 
 def rate(run: Throughput) -> str:
