@@ -134,6 +134,33 @@ def read_csv(
     batches = source.batches()
     first = next(batches, [])
     header = [cell.strip() for cell in (first[0] if first else [])]
+    yield from read_rows(
+        header,
+        chain([first[1:]], batches),
+        setting=setting,
+        name=name,
+        batch_rows=batch_rows,
+        column_map=column_map,
+        window_rows=window_rows,
+        flagged=source.problems,
+    )
+
+
+def read_rows(
+    header: list[str],
+    chunks: Iterable[list[list[str]]],
+    *,
+    setting: Setting = "practitioner",
+    name: str = "claims",
+    batch_rows: int = BATCH_ROWS,
+    column_map: dict[str, str] | None = None,
+    window_rows: int = WINDOW_ROWS,
+    flagged: dict[int, str] | None = None,
+    first_row: int = 2,
+) -> Iterator[Claim]:
+    """Claims from rows of text cells under a header (a CSV file's, or a Parquet file's
+    columns as text). `flagged`: problems of whole rows by row number, which the row source
+    may add to while it is read; `first_row`: the number of the first row in messages."""
     if column_map:
         header = apply_map(header, column_map)
     names = check_header(header, name, bool(column_map))
@@ -151,16 +178,16 @@ def read_csv(
         "rendering_npi": CachedColumn(to_npi),
     }
     assembler = ClaimAssembler(setting, window_rows)
-    first_row = 2
-    for chunk in chain([first[1:]], batches):
+    problems_of = {} if flagged is None else flagged
+    for chunk in chunks:
         for start in range(0, len(chunk), batch_rows):
             batch = chunk[start : start + batch_rows]
             end = first_row + len(batch)
-            flagged = {
-                line - first_row: source.problems.pop(line)
-                for line in [n for n in source.problems if first_row <= n < end]
+            found = {
+                line - first_row: problems_of.pop(line)
+                for line in [n for n in problems_of if first_row <= n < end]
             }
-            columns, problems, blank = convert_batch(batch, names, converters, flagged, first_row)
+            columns, problems, blank = convert_batch(batch, names, converters, found, first_row)
             yield from assembler.add(columns, problems, blank, first_row)
             first_row = end
     yield from assembler.finish()

@@ -4,7 +4,7 @@ with bad or unknown fields carries problems saying what to fix; the other claims
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from medref.claims.model import MAX_POINTERS, Claim, ClaimLine, InputProblem, Setting
@@ -59,9 +59,42 @@ def read_json(
         raise InputError(f"{name}: not JSON a claim file can hold ({exc})") from None
     if not isinstance(document, list):
         raise InputError(f"{name}: the JSON must be a list of claims (see docs/claims.md)")
+    yield from claims_from(enumerate(document, start=1), setting)
+
+
+def read_json_lines(handle: TextIO, *, setting: Setting = "practitioner") -> Iterator[Claim]:
+    """One claim object per line (JSON Lines), read a line at a time; a line that is not
+    JSON is a claim with that problem, named by its line number, and the rest are read."""
+
+    def items() -> Iterator[tuple[int, object]]:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                yield number, json.loads(text)
+            except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+                problem = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+                yield (
+                    number,
+                    NotJson(
+                        f"line {number} is not JSON ({problem}): give one claim object per line"
+                    ),
+                )
+
+    yield from claims_from(items(), setting, where="line")
+
+
+class NotJson(str):
+    """A line of a JSON Lines file that could not be parsed: why, for its claim's problem."""
+
+
+def claims_from(
+    items: Iterable[tuple[int, object]], setting: Setting, where: str = "claim"
+) -> Iterator[Claim]:
+    """Claims of numbered JSON values (`where`: what the number counts, in messages)."""
     seen: set[str] = set()
-    for position, item in enumerate(document, start=1):
-        claim = json_claim(item, position, setting)
+    for position, item in items:
+        claim = json_claim(item, position, setting, where)
         claim.order = position
         raw_lines = item.get("lines") if isinstance(item, dict) else None
         claim.rows = max(1, len(raw_lines) if isinstance(raw_lines, list) else 0)
@@ -71,15 +104,13 @@ def read_json(
         yield claim
 
 
-def json_claim(item: object, position: int, default_setting: Setting) -> Claim:
+def json_claim(
+    item: object, position: int, default_setting: Setting, where: str = "claim"
+) -> Claim:
+    place = f"claim {position} of the list" if where == "claim" else f"{where} {position}"
     if not isinstance(item, dict):
-        return Claim(
-            f"#{position}",
-            default_setting,
-            (),
-            [],
-            [InputProblem(None, f"claim {position} of the list is not an object")],
-        )
+        problem = item if isinstance(item, NotJson) else f"{place} is not an object"
+        return Claim(f"#{position}", default_setting, (), [], [InputProblem(None, problem)])
     claim_id = scalar(item.get("claim_id")) or f"#{position}"
     if len(claim_id) > MAX_ID:
         claim_id = f"#{position}"
@@ -96,7 +127,7 @@ def json_claim(item: object, position: int, default_setting: Setting) -> Claim:
             )
         )
     if "claim_id" not in item:
-        problems.append(InputProblem(None, f"claim {position} of the list has no claim_id"))
+        problems.append(InputProblem(None, f"{place} has no claim_id"))
     setting: Setting = default_setting
     if "setting" in item:
         found = to_setting(str(item["setting"]))

@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "x12"]),
+    type=click.Choice(["csv", "json", "jsonl", "parquet", "x12"]),
     default=None,
     help="Input format; by default an X12 837 is found by its content, else the suffix "
-    "decides (.json, else CSV).",
+    "decides (.json, .jsonl or .ndjson, .parquet, else CSV).",
 )
 @click.option(
     "--setting",

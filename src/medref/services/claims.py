@@ -18,7 +18,7 @@ from medref.claims.columnar.run import (
 )
 from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
-from medref.claims.read import Format, read_csv, read_json
+from medref.claims.read import format_of, read_csv, read_json
 from medref.claims.read_csv import CSV_COLUMNS, CSV_OPTIONAL, WINDOW_ROWS
 from medref.claims.tables import (
     AddOn,
@@ -41,7 +41,7 @@ from medref.services.resources import Resources
 from medref.x12.tokens import looks_like_x12
 
 T = TypeVar("T")
-FileFormat = Literal["csv", "json", "x12"]
+FileFormat = Literal["csv", "json", "jsonl", "parquet", "x12"]
 
 
 class SharedLoaders:
@@ -289,8 +289,7 @@ def claims_of(
     """The claims of a CSV, JSON or 837 file (an 837 found by its content)."""
     if fmt == "x12" or (fmt is None and is_x12(path)):
         return read_x12(Reader837(setting), path)
-    chosen: Format | None = None if fmt is None else "json" if fmt == "json" else "csv"
-    return read_claims(path, chosen, setting=setting, column_map=mapping, window_rows=window_rows)
+    return read_claims(path, fmt, setting=setting, column_map=mapping, window_rows=window_rows)
 
 
 def is_x12(path: Path) -> bool:
@@ -364,7 +363,7 @@ def check_file_columnar(
         )
     mapping = column_mapping(res, column_map)
     tables = edit_table_folder(res)
-    csv_file = fmt == "csv" or (fmt is None and path.suffix.lower() != ".json")
+    csv_file = (fmt or format_of(path)) == "csv"
     if engine == "columnar" and history is None and csv_file and path.is_file():
         staged = check_csv_staged(
             path, tables, setting=setting, column_map=mapping, only_problems=only_problems
