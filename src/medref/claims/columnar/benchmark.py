@@ -219,6 +219,7 @@ def bench_engines(
         base = Path(folder)
         batch = write_batch(kb, base / "claims.csv", lines, seed)
         con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")  # it would print into --json output
         runs: list[EngineRun] = []
         stream_out: Path | None = None
         for engine in order:

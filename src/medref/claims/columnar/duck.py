@@ -53,6 +53,7 @@ class DuckChecker:
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = '{self.spill.name}'")
         self.con.execute("SET preserve_insertion_order = false")
+        self.con.execute("SET enable_progress_bar = false")  # stdout carries findings
         for name in TABLES:
             path = str(tables / f"{name}.parquet").replace("'", "''")
             self.con.execute(f"CREATE TABLE {name} AS SELECT * FROM read_parquet('{path}')")
