@@ -18,6 +18,7 @@ from medref.claims.model import Finding
 from medref.claims.output import write_findings
 from medref.claims.synthetic import write_batch
 from medref.kb import KnowledgeBase
+from medref.settings import Settings
 
 pytestmark = pytest.mark.kb
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -236,3 +237,27 @@ def test_csv_needing_the_reader_falls_back(
     path = tmp_path / "claims.csv"
     path.write_text("\n".join(change(rows)) + "\n", encoding="utf-8")
     assert check_csv_staged(path, parquet_tables) is None, why
+
+
+def test_the_columnar_memory_setting_reaches_duckdb(
+    kb: KnowledgeBase, kb_settings: Settings, parquet_tables: Path, tmp_path: Path
+) -> None:
+    """MEDREF_COLUMNAR_MEMORY sets DuckDB's working memory (1GB unset); the findings are the
+    same whatever it is."""
+    from medref.claims.columnar.duck import DuckChecker
+    from medref.services.claims import check_file_columnar
+    from medref.services.resources import Resources
+
+    def limit(checker: DuckChecker) -> str:
+        value = str(checker.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        checker.close()
+        return value
+
+    assert limit(DuckChecker(parquet_tables)) == limit(
+        DuckChecker(parquet_tables, memory_limit="1GB")
+    )
+    assert limit(DuckChecker(parquet_tables, memory_limit="3GB")).startswith("2.7")  # GiB
+    path = EXAMPLES / "claims.csv"
+    small = Resources(kb_settings.model_copy(update={"columnar_memory": "200MB"}))
+    found = Counter(map(key, check_file_columnar(small, path, "columnar")))
+    assert found == Counter(map(key, check_claims(read_claims(path), edit_tables(kb))))

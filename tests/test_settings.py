@@ -26,3 +26,17 @@ def test_environment_sets_fields_and_blank_means_unset(
 def test_a_mirror_is_read_instead_of_the_download_cache(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, sources=tmp_path / "mirror")
     assert settings.source_root == tmp_path / "mirror"
+
+
+def test_columnar_memory_is_a_duckdb_size_or_unset(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from medref.errors import SettingsError
+    from medref.settings import load_settings
+
+    assert Settings(home=tmp_path).columnar_memory is None  # DuckDB's default in duck.py
+    monkeypatch.setenv("MEDREF_COLUMNAR_MEMORY", "1500MB")
+    assert load_settings(home=tmp_path).columnar_memory == "1500MB"
+    monkeypatch.setenv("MEDREF_COLUMNAR_MEMORY", "lots; DROP TABLE lines")
+    with pytest.raises(SettingsError, match="MEDREF_COLUMNAR_MEMORY"):
+        load_settings(home=tmp_path)

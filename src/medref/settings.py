@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     """Bearer key for the LLM endpoint, when it needs one."""
     llm_timeout: float = 60.0
     """Seconds to wait for the LLM endpoint."""
+    columnar_memory: Annotated[str, Field(pattern=r"^[1-9][0-9]*(\.[0-9]+)?(MB|GB)$")] | None = None
+    """DuckDB's working memory for `medref check --engine columnar` (e.g. 1500MB, 4GB); past
+    it, joins and sorts spill to disk. Unset: 1GB, which keeps 10 million lines under 2 GB
+    resident; more makes the plan faster where memory allows (docs/benchmarks.md)."""
     api_keys: list[str] = Field(default_factory=list)
     """When non-empty, the REST API requires one of these in `X-API-Key`; a blank key is an error."""
     host: str = "127.0.0.1"
@@ -141,5 +145,6 @@ def settings_table() -> str:
             default = "the vault in the package"
         else:
             default = "unset" if field.default is None else str(field.default).lower()
-        rows.append(f"| `MEDREF_{name.upper()}` | {default} | {field.description} |")
+        meaning = " ".join((field.description or "").split())  # a docstring may wrap
+        rows.append(f"| `MEDREF_{name.upper()}` | {default} | {meaning} |")
     return "\n".join(rows)

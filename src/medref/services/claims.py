@@ -366,7 +366,12 @@ def check_file_columnar(
     csv_file = (fmt or format_of(path)) == "csv"
     if engine == "columnar" and history is None and csv_file and path.is_file():
         staged = check_csv_staged(
-            path, tables, setting=setting, column_map=mapping, only_problems=only_problems
+            path,
+            tables,
+            setting=setting,
+            column_map=mapping,
+            only_problems=only_problems,
+            memory_limit=res.settings.columnar_memory,
         )
         if staged is not None:  # a clean file, read by DuckDB itself
             return staged
@@ -378,6 +383,7 @@ def check_file_columnar(
         only_problems=only_problems,
         history=earlier,
         workers=workers,
+        memory_limit=res.settings.columnar_memory,
     )
 
 

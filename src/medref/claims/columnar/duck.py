@@ -44,13 +44,13 @@ FINDING_SCHEMA = pa.schema(
 
 class DuckChecker:
     def __init__(
-        self, tables: Path, *, threads: int | None = None, memory_limit: str = MEMORY_LIMIT
+        self, tables: Path, *, threads: int | None = None, memory_limit: str | None = None
     ) -> None:
         self.con = duckdb.connect(":memory:")
         self.spill = tempfile.TemporaryDirectory(prefix="medref-duckdb-")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET memory_limit = '{memory_limit or MEMORY_LIMIT}'")
         self.con.execute(f"SET temp_directory = '{self.spill.name}'")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("SET enable_progress_bar = false")  # stdout carries findings

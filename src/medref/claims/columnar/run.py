@@ -204,14 +204,16 @@ class ColumnarFindings:
         }
 
 
-def checker_for(engine: Engine, tables: Path, workers: int = 2) -> Checker:
+def checker_for(
+    engine: Engine, tables: Path, workers: int = 2, memory_limit: str | None = None
+) -> Checker:
     if engine == "spark":
         from medref.claims.columnar.spark import SparkChecker
 
         return SparkChecker.started(tables, workers)
     from medref.claims.columnar.duck import DuckChecker
 
-    return DuckChecker(tables)
+    return DuckChecker(tables, memory_limit=memory_limit)  # None: DuckChecker's default
 
 
 def check_columnar(
@@ -223,11 +225,13 @@ def check_columnar(
     history: Iterable[Claim] = (),
     chunk_lines: int = CHUNK_LINES,
     workers: int = 2,
+    memory_limit: str | None = None,
 ) -> ColumnarFindings:
-    """The findings of `claims`, made as they are consumed (iterate, or `write` to a file)."""
+    """The findings of `claims`, made as they are consumed (iterate, or `write` to a file);
+    `memory_limit`: DuckDB's working memory (the columnar engine; None: `duck.MEMORY_LIMIT`)."""
     counted = Counted(claims)
     chunker = Chunker(chunk_lines)
-    checker = checker_for(engine, tables, workers)
+    checker = checker_for(engine, tables, workers, memory_limit)
 
     def made() -> Made:
         for batch in chunker.chunks(counted, history):
@@ -246,12 +250,13 @@ def check_csv_staged(
     column_map: dict[str, str] | None = None,
     only_problems: bool = False,
     chunk_lines: int = CHUNK_LINES,
+    memory_limit: str | None = None,
 ) -> ColumnarFindings | None:
     """A clean CSV file read by DuckDB itself (`csv_fast.py`), checked a chunk at a time;
     None when the file needs the streaming reader (`check_columnar` over `read_claims`)."""
     from medref.claims.columnar.duck import DuckChecker
 
-    checker = DuckChecker(tables)
+    checker = DuckChecker(tables, memory_limit=memory_limit)
     try:
         staged = checker.stage_csv(path, setting, column_map, chunk_lines)
     except BaseException:
