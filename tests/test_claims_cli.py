@@ -177,3 +177,16 @@ def test_bench_engines_counts_findings_that_differ_both_ways(tmp_path: Path) -> 
     # one has a second copy of `row` and a pass; two has a fail: three unmatched findings
     assert differing(duckdb.connect(), one, two) == 3
     assert differing(duckdb.connect(), one, one) == 0
+
+
+def test_a_failed_engine_run_is_an_error_with_the_end_of_its_output(tmp_path: Path) -> None:
+    import sys
+
+    from medref.claims.columnar.benchmark import measured
+    from medref.errors import MedrefError
+
+    script = "import sys; print('the JVM could not start'); sys.exit(3)"
+    with pytest.raises(MedrefError, match=r"status 3(.|\n)*the JVM could not start"):
+        measured([sys.executable, "-c", script], tmp_path / "run.log")
+    seconds, _, peak = measured([sys.executable, "-c", "print(1)"], tmp_path / "ok.log")
+    assert seconds > 0 and peak > 0

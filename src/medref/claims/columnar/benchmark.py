@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 
 from medref.claims.synthetic import write_batch
+from medref.errors import MedrefError
 from medref.kb.store import KnowledgeBase
 
 ENGINES = ("stream", "columnar", "spark")
@@ -136,7 +137,7 @@ def read_stat(pid: int) -> tuple[int, int, int] | None:
 
 def measured(argv: Sequence[str], log: Path) -> tuple[float, float, int]:
     """Run a command to its end: (wall seconds, CPU seconds, peak RSS KB). Its output goes
-    to `log`; a failed run raises with the log's last lines."""
+    to `log`; a failed run raises `MedrefError` with the log's last lines (the CLI shows it)."""
     started = time.perf_counter()
     with log.open("wb") as out:
         child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
@@ -148,8 +149,11 @@ def measured(argv: Sequence[str], log: Path) -> tuple[float, float, int]:
         sampler.join()
     seconds = time.perf_counter() - started
     if child.returncode != 0:
-        tail = log.read_text(errors="replace").splitlines()[-5:]
-        raise RuntimeError(f"{' '.join(argv[:6])} ... exited {child.returncode}: {tail}")
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-5:])
+        raise MedrefError(
+            f"the benchmark run `{' '.join(argv[:6])} ...` exited with status "
+            f"{child.returncode}; the end of its output:\n{tail}"
+        )
     cpu = max(sampler.cpu_seconds(), usage.ru_utime + usage.ru_stime)
     return seconds, cpu, max(sampler.peak_kb, usage.ru_maxrss)
 
