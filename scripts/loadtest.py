@@ -36,6 +36,8 @@ from urllib.parse import quote, urlparse
 
 import httpx
 
+from medref.proctree import process_tree
+
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO.parent / "shared" / "eval" / "dev.jsonl"
 CODES = (
@@ -167,27 +169,7 @@ def wait_ready(
 
 def rss_mb(root: int) -> dict[int, float]:
     """Resident memory (MB) of `root` and its descendants, from /proc (Linux)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    tree = {root}
-    grew = True
-    while grew:
-        grown = {pid for pid, parent in parents.items() if parent in tree} | tree
-        grew, tree = grown != tree, grown
-    found: dict[int, float] = {}
-    for pid in sorted(tree):
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except OSError:
-            continue
-        kb = next((line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")), 0)
-        found[pid] = int(kb) / 1024
-    return found
+    return {pid: stat.resident_kb / 1024 for pid, stat in process_tree(root).items()}
 
 
 async def sample_memory(

@@ -26,6 +26,7 @@ import duckdb
 from medref.claims.synthetic import write_batch
 from medref.errors import MedrefError
 from medref.kb.store import KnowledgeBase
+from medref.proctree import TICKS_PER_SECOND, process_tree
 
 ENGINES = ("stream", "columnar", "spark")
 SPARK_WORKERS = (1, 2)
@@ -85,7 +86,7 @@ class EnginesReport:
 
 
 class TreeSampler(threading.Thread):
-    """Peak resident memory and CPU time of a process and its descendants, from `/proc`."""
+    """Peak resident memory and CPU time of a process and its descendants, sampled."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -93,7 +94,6 @@ class TreeSampler(threading.Thread):
         self.peak_kb = 0
         self.ticks: dict[int, int] = {}
         self.finished = threading.Event()
-        self.page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
 
     def run(self) -> None:
         while not self.finished.is_set():
@@ -101,38 +101,13 @@ class TreeSampler(threading.Thread):
             self.finished.wait(SAMPLE_SECONDS)
 
     def sample(self) -> None:
-        stats = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                stat = read_stat(int(entry))
-                if stat:
-                    stats[int(entry)] = stat
-        tree, grew = {self.root}, True
-        while grew:
-            more = {pid for pid, (ppid, _, _) in stats.items() if ppid in tree} - tree
-            tree |= more
-            grew = bool(more)
-        resident = 0
-        for pid in tree & stats.keys():
-            _, ticks, pages = stats[pid]
-            self.ticks[pid] = max(self.ticks.get(pid, 0), ticks)
-            resident += pages * self.page_kb
-        self.peak_kb = max(self.peak_kb, resident)
+        tree = process_tree(self.root)
+        for pid, stat in tree.items():
+            self.ticks[pid] = max(self.ticks.get(pid, 0), stat.cpu_ticks)
+        self.peak_kb = max(self.peak_kb, sum(stat.resident_kb for stat in tree.values()))
 
     def cpu_seconds(self) -> float:
-        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
-
-
-def read_stat(pid: int) -> tuple[int, int, int] | None:
-    """(parent pid, user + system clock ticks, resident pages) of a process, or None when it
-    has gone."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = text[text.rindex(")") + 2 :].split()
-    # after the command: state ppid ... utime(12) stime(13) ... rss(22), counted from state
-    return int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21])
+        return sum(self.ticks.values()) / TICKS_PER_SECOND
 
 
 def measured(argv: Sequence[str], log: Path) -> tuple[float, float, int]:
