@@ -63,7 +63,8 @@ def test_a_batch_reaches_spark_as_data_not_as_rows_in_the_plan(
 ) -> None:
     """Small Arrow tables used to become a LocalRelation, their rows inside the query plan,
     which the analyser walked for every view that reads them: a 200,000-line chunk spent
-    minutes before its first job and then failed. Every batch is now a scan of data."""
+    minutes before its first job and then failed. Every batch is now a scan of data. The
+    findings are written by the executors and read back in order, not collected."""
     pytest.importorskip("pyspark")
     from medref.claims.columnar.spark import SparkChecker
 
@@ -75,6 +76,18 @@ def test_a_batch_reaches_spark_as_data_not_as_rows_in_the_plan(
         plan = frame._jdf.queryExecution().analyzed().toString()
         assert "LocalRelation" not in plan
         assert frame.count() == batch.lines.num_rows
+        # findings come back from the files the executors wrote, in claim order
+        found = checker.findings(batch).read_all().to_pylist()
+    stream = list(check_claims(read_claims(EXAMPLES / "claims.csv"), edit_tables(kb)))
+
+    def key(f: dict[str, object]) -> tuple[object, ...]:
+        return (f["claim_id"], f["line"], f["rule"], f["status"], f["ref"], f["message"])
+
+    assert Counter(map(key, found)) == Counter(
+        key(f.as_dict()) for f in stream if f.status != "error"
+    )
+    keys = [f["claim_key"] for f in found]
+    assert keys == sorted(keys)
 
 
 def test_spark_caches_the_views_read_more_than_once() -> None:

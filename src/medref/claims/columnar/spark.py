@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from medref.claims.columnar import facts
 from medref.claims.columnar.dialect import SPARK
@@ -26,6 +29,8 @@ from medref.claims.columnar.plan import views
 from medref.claims.model import PROBLEM_STATUSES
 
 FINDING_COLUMNS = "claim_key, claim_id, line, rule, status, ref, message, vintage, rule_rank"
+BATCH_ROWS = 262_144
+"""Findings read back per Arrow record batch."""
 
 
 def read_again(plan: list[tuple[str, str]]) -> frozenset[str]:
@@ -40,6 +45,12 @@ def read_again(plan: list[tuple[str, str]]) -> frozenset[str]:
         if found in names
     )
     return frozenset(name for name in names if reads[name] > 1)
+
+
+def empty_findings(frame: Any) -> pa.Schema:
+    """The schema of a findings DataFrame that wrote no file."""
+    table: pa.Table = frame.limit(0).toArrow()
+    return table.schema
 
 
 def local_session(workers: int = 2) -> Any:
@@ -90,6 +101,8 @@ class SparkChecker:
         self.frame(facts.mai_facts(), "mai_facts")
         self.plan = views(SPARK)
         self.cached = read_again(self.plan)
+        # where the executors write a chunk's findings for the driver to read back
+        self.scratch = tempfile.TemporaryDirectory(prefix="medref-spark-")
 
     @classmethod
     @contextmanager
@@ -112,6 +125,7 @@ class SparkChecker:
 
     def close(self) -> None:
         self.spark.stop()
+        self.scratch.cleanup()
 
     def frame(self, table: pa.Table, name: str) -> None:
         self.spark.createDataFrame(table).createOrReplaceTempView(name)
@@ -155,9 +169,24 @@ class SparkChecker:
         )
 
     def findings(self, batch: LineTables, passes: bool = True) -> pa.RecordBatchReader:
-        """The chunk's findings in claim order (claim, rule, line)."""
+        """The chunk's findings in claim order (claim, rule, line), streamed from the Parquet
+        files the executors write: collecting them on the driver (`toArrow`) lost task
+        results past a few million findings ("TaskResultLost" on 1,000,000 lines)."""
         self.frame(batch.lines, "lines")
         self.frame(batch.line_mods, "line_mods")
         self.frame(batch.claim_dx, "claim_dx")
-        table = self.run(passes).toArrow()
-        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches())
+        found = self.run(passes)
+        folder = Path(tempfile.mkdtemp(prefix="chunk-", dir=self.scratch.name))
+        found.write.mode("overwrite").parquet(str(folder))
+        # a global sort writes its ranges in order: part-00000 holds the first claims
+        parts = sorted(folder.glob("part-*.parquet"))
+        schema = pq.read_schema(parts[0]) if parts else empty_findings(found)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                for part in parts:
+                    yield from pq.ParquetFile(part).iter_batches(BATCH_ROWS)
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
