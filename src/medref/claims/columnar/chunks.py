@@ -19,6 +19,9 @@ from medref.claims.patients import PatientGroups
 
 CHUNK_LINES = 250_000
 """Lines a chunk holds before it is checked (the last claim or patient completes it)."""
+SPARK_CHUNK_LINES = 5_000_000
+"""The same for Spark: every chunk is a full run of the plan (hundreds of stages, about a
+minute on two local cores whatever its size), and the driver holds one chunk as Arrow."""
 
 
 class Chunker:

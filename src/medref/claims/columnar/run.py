@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 
 import pyarrow as pa
 
-from medref.claims.columnar.chunks import CHUNK_LINES, Chunker
+from medref.claims.columnar.chunks import CHUNK_LINES, SPARK_CHUNK_LINES, Chunker
 from medref.claims.columnar.inputs import LineTables
 from medref.claims.columnar.out import TableWriter
 from medref.claims.engine import NO_NPI, NO_PRICE, NOT_CHECKED, PER_CLAIM
@@ -223,14 +223,16 @@ def check_columnar(
     engine: Engine = "columnar",
     only_problems: bool = False,
     history: Iterable[Claim] = (),
-    chunk_lines: int = CHUNK_LINES,
+    chunk_lines: int | None = None,
     workers: int = 2,
     memory_limit: str | None = None,
 ) -> ColumnarFindings:
     """The findings of `claims`, made as they are consumed (iterate, or `write` to a file);
+    `chunk_lines`: lines per chunk (None: `CHUNK_LINES`, `SPARK_CHUNK_LINES` on Spark);
     `memory_limit`: DuckDB's working memory (the columnar engine; None: `duck.MEMORY_LIMIT`)."""
     counted = Counted(claims)
-    chunker = Chunker(chunk_lines)
+    default = SPARK_CHUNK_LINES if engine == "spark" else CHUNK_LINES
+    chunker = Chunker(chunk_lines or default)
     checker = checker_for(engine, tables, workers, memory_limit)
 
     def made() -> Made:

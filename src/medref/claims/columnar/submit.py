@@ -21,14 +21,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from medref.claims.columnar.chunks import Chunker
+from medref.claims.columnar.chunks import SPARK_CHUNK_LINES, Chunker
 from medref.claims.columnar.run import ColumnarFindings, Counted, error_table
 from medref.claims.columnar.spark import SparkChecker, local_session_on
 from medref.claims.model import SETTINGS, Finding
 from medref.claims.read import read_claims
 
-CHUNK_LINES = 5_000_000
-"""Lines a chunk sends to the cluster (the driver holds one chunk's lines as Arrow)."""
 OUT_COLUMNS = ("claim_id", "line", "rule", "status", "ref", "message", "vintage")
 
 
@@ -44,7 +42,7 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--setting", choices=SETTINGS, default="practitioner")
     parser.add_argument("--only-problems", action="store_true")
     parser.add_argument("--master", default=None, help="e.g. local[2]; spark-submit sets it")
-    parser.add_argument("--chunk-lines", type=int, default=CHUNK_LINES)
+    parser.add_argument("--chunk-lines", type=int, default=SPARK_CHUNK_LINES)
     return parser.parse_args(argv)
 
 
