@@ -130,8 +130,11 @@ def test_json_lines_one_claim_a_line_and_a_bad_line_named(tmp_path: Path) -> Non
         + '{"claim_id": "L2", "lines": [\n'
         + json.dumps({"claim_id": "L3", "lines": [line], "ward": 2})
         + "\n"
+        + json.dumps({"claim_id": "L1", "lines": [line]})
+        + "\n"
     )
-    first, broken, third = read_claims(path)
+    first, broken, third, again = read_claims(path)
+    assert "claim 'L1' is listed twice" in again.problems[0].message
     assert first.claim_id == "L1" and not first.problems
     assert broken.problems[0].message.startswith("line 3 is not JSON")
     assert third.claim_id == "L3" and "unknown claim fields ward" in third.problems[0].message

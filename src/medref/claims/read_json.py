@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from medref.claims.model import MAX_POINTERS, Claim, ClaimLine, InputProblem, Setting
+from medref.claims.seen import SeenIds
 from medref.claims.values import (
     MAX_ID,
     Invalid,
@@ -91,8 +92,9 @@ class NotJson(str):
 def claims_from(
     items: Iterable[tuple[int, object]], setting: Setting, where: str = "claim"
 ) -> Iterator[Claim]:
-    """Claims of numbered JSON values (`where`: what the number counts, in messages)."""
-    seen: set[str] = set()
+    """Claims of numbered JSON values (`where`: what the number counts, in messages); ids
+    are remembered in 8 bytes each (`SeenIds`), so a JSON Lines file of any length streams."""
+    seen = SeenIds()
     for position, item in items:
         claim = json_claim(item, position, setting, where)
         claim.order = position
