@@ -159,6 +159,16 @@ def test_prose_answers_quote_the_sources_exactly(
         assert all(1 <= n <= len(answer.citations) for n in sentence.markers)
 
 
+def test_a_date_typed_in_shorthand_finds_the_rule_for_that_date(answer_of: AskFn) -> None:
+    """A typed "2/29" is read as February 29, the day the timely-filing rule names, and the year of
+    a date of service is not a year the answer must mention."""
+    for question in ("pt seen 2/29 - last day to file?", "DOS 2/29/2024 timely filing deadline"):
+        answer = answer_of(question)
+        assert answer.answerable, (question, answer.notice)
+        assert "February 28 of the following year" in answer.text
+        assert "IOM:100-04/1/70.1" in [c.ref for c in answer.citations]
+
+
 def test_every_dev_answer_quotes_exactly_and_shows_only_loaded_codes(
     answer_of: AskFn, kb: KnowledgeBase
 ) -> None:

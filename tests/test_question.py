@@ -9,10 +9,33 @@ from medref.retrieval.question import kind_of, read, spell_out
 
 def test_coder_shorthand_is_spelled_out_and_case_matters() -> None:
     assert spell_out("pt seen 2/29, dx pending, DOS in March") == (
-        "patient seen 2/29, diagnosis pending, date of service in March"
+        "patient seen February 29, diagnosis pending, date of service in March"
     )
     assert spell_out("PT visit") == "PT visit", "PT (physical therapy) is not pt (patient)"
     assert spell_out("s/p knee w/ pain") == "status post knee with pain"
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("DOS 2/29/24", "date of service February 29, 2024"),
+        ("seen 02/29/2024 and 2024-03-01", "seen February 29, 2024 and March 1, 2024"),
+        ("last day to file for 12/31?", "last day to file for December 31?"),
+        ("claims from 1/2025", "claims from January 2025"),
+        ("seen Feb 29 and Sept. 3", "seen February 29 and September 3"),
+    ],
+)
+def test_typed_dates_are_written_as_the_manuals_write_them(typed: str, written: str) -> None:
+    assert spell_out(typed) == written
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["paid at 1/2 the fee", "99213/20610", "2/30/24", "13/45", "13/2024", "§30.6.1/2"],
+)
+def test_what_is_no_calendar_date_stays_as_typed(typed: str) -> None:
+    """A month/day pair that could be a fraction, a code pair or no real day is left alone."""
+    assert spell_out(typed) == typed
 
 
 def test_a_scenario_is_reduced_to_the_sentences_that_ask() -> None:

@@ -7,6 +7,7 @@ sources and shows no code at all.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Sequence
 
@@ -15,14 +16,19 @@ from medref.retrieval.search import Hit
 
 CLOSEST = 3
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+FULL_DATE = re.compile(
+    rf"\b(?:{'|'.join(calendar.month_name[1:])})\s+\d{{1,2}},?\s+(?:19|20)\d\d\b"
+)
+"""A day of a year ("February 29, 2024", as `question.spell_dates` writes typed dates)."""
 
 
 def missing_years(question: str, chosen: Sequence[Evidence]) -> list[str]:
     """Years the question (what it asks, not a scenario's facts) names that no chosen
-    sentence mentions: the sources record rules of their years, not of others."""
+    sentence mentions: the sources record rules of their years, not of others. The year of
+    a whole date ("seen February 29, 2024") dates an event, not the rule asked about."""
     return [
         year
-        for year in YEAR.findall(question)
+        for year in YEAR.findall(FULL_DATE.sub(" ", question))
         if not any(year in evidence.quote for evidence in chosen)
     ]
 

@@ -5,6 +5,9 @@ want to know, coder shorthand ("pt seen 2/29 - last day to file?"), or a few key
 `read` turns one into a `Question` that search and answer share:
 
 - shorthand spelled out (`abbreviations.SHORTHAND`), so its words meet the sources' words;
+- dates typed as numbers ("2/29/24", "2024-02-29") or with a short month ("Feb 29")
+  written as the manuals write them ("February 29, 2024"), so a rule stated for a date
+  is found by the date;
 - the focus: the sentences that ask; a scenario's other sentences are its context (facts
   that matter less than what is asked);
 - parts: the separate things one question asks ("how much extra time do we get, and is
@@ -14,6 +17,7 @@ want to know, coder shorthand ("pt seen 2/29 - last day to file?"), or a few key
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -57,6 +61,15 @@ _SHORTHAND = re.compile(
     + "|".join(re.escape(short) for short in sorted(SHORTHAND, key=len, reverse=True))
     + r")(?![\w/])"
 )
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w/.-])(?:(\d{4})-(\d{1,2})-(\d{1,2})|(\d{1,2})/(\d{1,2})(?:/(\d{4}|\d{2}))?"
+    r"|(\d{1,2})/(\d{4}))"
+    r"(?![\w/-]|\.\d)"
+)
+"""2024-02-29, 2/29/2024, 2/29/24, 2/29 (month first, as US claims write dates) and 2/2024."""
+_MONTHS = "|".join(["Sept", *calendar.month_abbr[1:]])
+_SHORT_MONTH = re.compile(rf"\b({_MONTHS})\.?(?=\s+\d)", re.IGNORECASE)
+"""A month typed short before a day or year ("Feb 29", "Sept. 3 2025")."""
 _SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[\"'(]?[A-Z0-9])|\n+")
 _AUXILIARY = (
     r"(?:is|are|was|were|can|could|does|do|did|should|would|will|may|might|must|has|have|"
@@ -207,8 +220,43 @@ class Question:
 
 
 def spell_out(text: str) -> str:
-    """Coders' shorthand replaced by what it stands for ("pt" -> "patient")."""
-    return _SHORTHAND.sub(lambda match: SHORTHAND[match.group(1)], text)
+    """Coders' shorthand replaced by what it stands for ("pt" -> "patient"), dates
+    written as the sources write them."""
+    return spell_dates(_SHORTHAND.sub(lambda match: SHORTHAND[match.group(1)], text))
+
+
+def spell_dates(text: str) -> str:
+    """Dates typed as numbers or with a short month name, in the manuals' form: "2/29/24"
+    -> "February 29, 2024", "1/2025" -> "January 2025", "Feb 29" -> "February 29". A month/day pair without a year is a
+    date only when it cannot be a fraction (a day above 12: "2/29", not "1/2"); what is
+    no calendar date ("13/45", "2/30/24") stays as typed."""
+
+    def written(match: re.Match[str]) -> str:
+        iso_year, iso_month, iso_day, month, day, year, alone, its_year = match.groups()
+        if alone:
+            number = int(alone)
+            if not 1 <= number <= 12:
+                return match.group(0)
+            return f"{calendar.month_name[number]} {its_year}"
+        if iso_year:
+            year, month, day = iso_year, iso_month, iso_day
+        elif year is None and int(day) <= 12:
+            return match.group(0)
+        number, day_number = int(month), int(day)
+        full_year = None if year is None else int(year) + (2000 if len(year) == 2 else 0)
+        if not 1 <= number <= 12:
+            return match.group(0)
+        last = calendar.monthrange(full_year or 2000, number)[1]  # 2000: February 29 exists
+        if not 1 <= day_number <= last:
+            return match.group(0)
+        named = f"{calendar.month_name[number]} {day_number}"
+        return named if full_year is None else f"{named}, {full_year}"
+
+    def month(match: re.Match[str]) -> str:
+        short = match.group(1).lower()[:3]
+        return next(name for name in calendar.month_name[1:] if name.lower().startswith(short))
+
+    return _SHORT_MONTH.sub(month, _NUMERIC_DATE.sub(written, text))
 
 
 def sentences(text: str) -> list[str]:
