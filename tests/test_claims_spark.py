@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from lake_files import as_parquet
 from medref.claims import check_claims, edit_tables, read_claims
 from medref.claims.columnar.dialect import SPARK
 from medref.claims.columnar.edit_parquet import write_edit_tables
 from medref.claims.columnar.inputs import from_claims
 from medref.claims.columnar.plan import views
 from medref.kb import KnowledgeBase
+from medref.settings import Settings
 
 pytestmark = pytest.mark.kb
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -102,3 +104,103 @@ def test_spark_caches_the_views_read_more_than_once() -> None:
     assert read_again(
         [("a", "SELECT 1"), ("b", "SELECT * FROM a"), ("c", "SELECT * FROM b JOIN a")]
     ) == {"a"}
+
+
+def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """A lake's claims (a folder of Parquet part files, typed as a lake types them, with a
+    history dataset) are read on the executors: the streaming engine's findings for the same
+    claims; a bad row is its `error` finding naming the file and row; a claim whose rows are
+    in two files is one `error` finding."""
+    pytest.importorskip("pyspark")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from medref.claims.columnar.submit import main
+
+    tables = write_edit_tables(kb, tmp_path / "tables")
+    source = EXAMPLES / "claims-across.csv"
+    typed = pq.read_table(as_parquet(source, tmp_path / "whole.parquet"))
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    pq.write_table(typed.slice(0, 2), lake / "part-0.parquet")
+    bad = {
+        "claim_id": ["B-1", "B-1", "S-1"],
+        "line": [1, 2, 1],
+        "date_of_service": ["2025-03-24", "2025-03-24", "2025-03-24"],
+        "code": ["99213", "93000", "99213"],
+        "modifiers": [None, None, None],
+        "units": [1, 1, 1],
+        "place_of_service": ["11", "1X", "11"],
+        "diagnoses": [["I10"], ["I10"], ["I10"]],
+        "patient_id": ["PT-009", "PT-009", "PT-010"],
+        "rendering_npi": ["1234567893"] * 3,
+    }
+    rest = typed.slice(2).cast(typed.schema)
+    more = pa.table(bad).cast(pa.schema([typed.schema.field(name) for name in bad]))
+    pq.write_table(
+        pa.concat_tables([rest, more.select(typed.schema.names)]), lake / "part-1.parquet"
+    )
+    spread = more.slice(2).select(typed.schema.names)
+    pq.write_table(spread, lake / "part-2.parquet")  # S-1 again: its rows in two files
+    history = as_parquet(EXAMPLES / "history.csv", tmp_path / "history.parquet")
+    out = tmp_path / "findings"
+    summary = main(
+        [
+            str(lake),
+            "--history",
+            str(history),
+            "--tables",
+            str(tables),
+            "--out",
+            str(out),
+            "--master",
+            "local[2]",
+        ]
+    )
+    rows = pq.read_table(out).to_pylist()
+    stream = list(
+        check_claims(
+            read_claims(source), edit_tables(kb), history=read_claims(EXAMPLES / "history.csv")
+        )
+    )
+
+    def key(f: dict[str, object]) -> tuple[object, ...]:
+        line = -1 if f["line"] is None else f["line"]
+        return (f["claim_id"], line, f["rule"], f["status"], f["ref"], f["message"], f["vintage"])
+
+    checked = [row for row in rows if row["claim_id"] not in ("B-1", "S-1")]
+    assert Counter(map(key, checked)) == Counter(key(f.as_dict()) for f in stream)
+    errors = {row["claim_id"]: row for row in rows if row["claim_id"] in ("B-1", "S-1")}
+    assert len([row for row in rows if row["claim_id"] in ("B-1", "S-1")]) == 2
+    assert (
+        errors["B-1"]["status"] == "error" and "(part-1.parquet): row 4" in errors["B-1"]["message"]
+    )
+    assert "place of service '1X'" in errors["B-1"]["message"]
+    spread_message = errors["S-1"]["message"]
+    assert "part-1.parquet rows 5" in spread_message and "part-2.parquet rows 1" in spread_message
+    assert summary["claims"] == 6 and summary["claims_with_input_errors"] == 2
+    assert summary["across_claims"]["history_claims_read"] > 0
+
+
+def test_medref_check_on_spark_reads_parquet_on_the_executors(
+    kb: KnowledgeBase, kb_settings: Settings, tmp_path: Path
+) -> None:
+    """`medref check claims.parquet --engine spark`: the file is read by Spark's workers
+    (`lake.py`), not by this process; the findings and the summary are the streaming
+    engine's."""
+    pytest.importorskip("pyspark")
+    from medref.services.claims import check_file_columnar
+    from medref.services.resources import Resources
+
+    source = EXAMPLES / "claims.csv"
+    parquet = as_parquet(source, tmp_path / "claims.parquet")
+    stream = list(check_claims(read_claims(source), edit_tables(kb)))
+    found = check_file_columnar(Resources(kb_settings), parquet, "spark", workers=1)
+
+    def key(f: dict[str, object]) -> tuple[object, ...]:
+        return (f["claim_id"], f["line"], f["rule"], f["status"], f["ref"], f["message"])
+
+    assert Counter(key(f.as_dict()) for f in found) == Counter(key(f.as_dict()) for f in stream)
+    summary = found.summary()
+    assert summary["claims"] == len(list(read_claims(source)))
+    assert summary["by_status"] == dict(Counter(f.status for f in stream))

@@ -75,7 +75,8 @@ if TYPE_CHECKING:
     default="stream",
     show_default=True,
     help="stream: claim by claim in Python (any size, constant memory); columnar: the "
-    "relational plan on DuckDB; spark: the same plan on a local Spark (docs/claims-at-scale.md).",
+    "relational plan on DuckDB; spark: the same plan on a local Spark, a Parquet file read by "
+    "Spark's workers (docs/claims-at-scale.md).",
 )
 @click.option(
     "--workers",

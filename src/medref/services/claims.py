@@ -15,6 +15,7 @@ from medref.claims.columnar.run import (
     Engine,
     check_columnar,
     check_csv_staged,
+    check_parquet_on_spark,
 )
 from medref.claims.columns import parse_map, presets, resolve_map, save_preset
 from medref.claims.model import PROBLEM_STATUSES, Setting
@@ -375,6 +376,18 @@ def check_file_columnar(
         )
         if staged is not None:  # a clean file, read by DuckDB itself
             return staged
+    parquet = (fmt or format_of(path)) == "parquet"
+    if engine == "spark" and parquet and (history is None or format_of(history) == "parquet"):
+        return check_parquet_on_spark(  # read by the executors, not by this process
+            path,
+            tables,
+            setting=setting,
+            column_map=mapping,
+            only_problems=only_problems,
+            history=history,
+            workers=workers,
+            window_rows=window_rows,
+        )
     earlier = claims_of(history, None, setting, mapping, window_rows) if history is not None else ()
     return check_columnar(
         claims_of(path, fmt, setting, mapping, window_rows),

@@ -23,6 +23,7 @@ from medref.claims.columnar.inputs import LineTables
 from medref.claims.columnar.out import TableWriter
 from medref.claims.engine import NO_NPI, NO_PRICE, NOT_CHECKED, PER_CLAIM
 from medref.claims.model import Claim, Finding, Setting
+from medref.claims.read_csv import WINDOW_ROWS
 
 Engine = Literal["stream", "columnar", "spark"]
 ENGINES: tuple[Engine, ...] = ("stream", "columnar", "spark")
@@ -242,6 +243,43 @@ def check_columnar(
         counted.history_claims = chunker.history_claims
 
     return ColumnarFindings(made(), counted, checker.vintages(), checker.close)
+
+
+def check_parquet_on_spark(
+    path: Path,
+    tables: Path,
+    *,
+    setting: Setting = "practitioner",
+    column_map: dict[str, str] | None = None,
+    only_problems: bool = False,
+    history: Path | None = None,
+    workers: int = 2,
+    window_rows: int = WINDOW_ROWS,
+) -> ColumnarFindings:
+    """A Parquet claim dataset (and history) read by the Spark executors (`lake.py`) and
+    checked in one run of the plan: its findings in claim order, then the input errors."""
+    from medref.claims.columnar import lake
+    from medref.claims.columnar.spark import SparkChecker
+
+    checker = SparkChecker.started(tables, workers)
+    try:
+        errors, counts = lake.register(
+            checker.spark,
+            str(path),
+            setting,
+            column_map,
+            history=None if history is None else str(history),
+            window=window_rows,
+        )
+    except BaseException:
+        checker.close()
+        raise
+
+    def made() -> Made:
+        found = checker.registered_findings(passes=not only_problems)
+        yield found, list(as_findings(errors.toArrow()))
+
+    return ColumnarFindings(made(), counts, checker.vintages(), checker.close)
 
 
 def check_csv_staged(

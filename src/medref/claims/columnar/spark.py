@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -65,6 +66,9 @@ def local_session_on(master: str, workers: int = 2) -> Any:
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # Python workers (the executors' reading of Parquet claims) run this interpreter, which
+    # has medref and its dependencies; "python3" on the PATH may have neither
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     session = (
         SparkSession.builder.master(master)
         .appName("medref-check")
@@ -101,6 +105,8 @@ class SparkChecker:
         self.frame(facts.mai_facts(), "mai_facts")
         self.plan = views(SPARK)
         self.cached = read_again(self.plan)
+        self.held: list[Any] = []
+        """The cached views of the last run (a DataFrame the caller persisted stays)."""
         # where the executors write a chunk's findings for the driver to read back
         self.scratch = tempfile.TemporaryDirectory(prefix="medref-spark-")
 
@@ -151,11 +157,14 @@ class SparkChecker:
     def run(self, passes: bool = True) -> Any:
         """The plan over the registered batch: a DataFrame of findings."""
         self.register_facts()
-        self.spark.catalog.clearCache()  # the cached views of the chunk before
+        for view in self.held:  # the cached views of the chunk before
+            view.unpersist()
+        self.held = []
         for name, text in self.plan:
             view = self.spark.sql(text)
             if name in self.cached:
                 view = view.cache()
+                self.held.append(view)
             view.createOrReplaceTempView(name)
         keep = (
             ""
@@ -175,6 +184,12 @@ class SparkChecker:
         self.frame(batch.lines, "lines")
         self.frame(batch.line_mods, "line_mods")
         self.frame(batch.claim_dx, "claim_dx")
+        return self.registered_findings(passes)
+
+    def registered_findings(self, passes: bool = True) -> pa.RecordBatchReader:
+        """The findings of the registered `lines`, `line_mods` and `claim_dx` views (an Arrow
+        batch's, or a Parquet dataset's read by `lake.py`), in claim order, streamed from the
+        files the executors write."""
         found = self.run(passes)
         folder = Path(tempfile.mkdtemp(prefix="chunk-", dir=self.scratch.name))
         found.write.mode("overwrite").parquet(str(folder))
