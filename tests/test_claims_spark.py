@@ -17,6 +17,7 @@ from medref.claims.columnar.dialect import SPARK
 from medref.claims.columnar.edit_parquet import write_edit_tables
 from medref.claims.columnar.inputs import from_claims
 from medref.claims.columnar.plan import views
+from medref.errors import InputError
 from medref.kb import KnowledgeBase
 from medref.settings import Settings
 
@@ -46,6 +47,8 @@ def test_spark_submit_entry_point(kb: KnowledgeBase, tmp_path: Path) -> None:
             str(out),
             "--master",
             "local[2]",
+            "--map",
+            "cpt=code",
         ]
     )
     rows = pq.read_table(out).to_pylist()
@@ -110,7 +113,7 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
     """A lake's claims (a folder of Parquet part files, typed as a lake types them, with a
     history dataset) are read on the executors: the streaming engine's findings for the same
     claims; a bad row is its `error` finding naming the file and row; a claim whose rows are
-    in two files is one `error` finding."""
+    in two files is one `error` finding; the lake's own column names mapped to ours."""
     pytest.importorskip("pyspark")
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -120,6 +123,7 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
     tables = write_edit_tables(kb, tmp_path / "tables")
     source = EXAMPLES / "claims-across.csv"
     typed = pq.read_table(as_parquet(source, tmp_path / "whole.parquet"))
+    typed = typed.rename_columns(["cpt" if n == "code" else n for n in typed.column_names])
     lake = tmp_path / "lake"
     lake.mkdir()
     pq.write_table(typed.slice(0, 2), lake / "part-0.parquet")
@@ -127,7 +131,7 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
         "claim_id": ["B-1", "B-1", "S-1"],
         "line": [1, 2, 1],
         "date_of_service": ["2025-03-24", "2025-03-24", "2025-03-24"],
-        "code": ["99213", "93000", "99213"],
+        "cpt": ["99213", "93000", "99213"],
         "modifiers": [None, None, None],
         "units": [1, 1, 1],
         "place_of_service": ["11", "1X", "11"],
@@ -142,7 +146,12 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
     )
     spread = more.slice(2).select(typed.schema.names)
     pq.write_table(spread, lake / "part-2.parquet")  # S-1 again: its rows in two files
-    history = as_parquet(EXAMPLES / "history.csv", tmp_path / "history.parquet")
+    history = tmp_path / "history.parquet"
+    earlier = pq.read_table(as_parquet(EXAMPLES / "history.csv", history))
+    pq.write_table(
+        earlier.rename_columns(["cpt" if n == "code" else n for n in earlier.column_names]),
+        history,
+    )
     out = tmp_path / "findings"
     summary = main(
         [
@@ -155,6 +164,8 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
             str(out),
             "--master",
             "local[2]",
+            "--map",
+            "cpt=code",
         ]
     )
     rows = pq.read_table(out).to_pylist()
@@ -204,3 +215,13 @@ def test_medref_check_on_spark_reads_parquet_on_the_executors(
     summary = found.summary()
     assert summary["claims"] == len(list(read_claims(source)))
     assert summary["by_status"] == dict(Counter(f.status for f in stream))
+
+
+def test_the_spark_job_names_bad_arguments_before_spark_starts(tmp_path: Path) -> None:
+    from medref.claims.columnar.submit import main
+
+    claims = str(tmp_path / "claims.parquet")
+    with pytest.raises(InputError, match="FILE_COLUMN=our_column"):
+        main([claims, "--tables", "t", "--out", "o", "--map", "cpt"])
+    with pytest.raises(InputError, match="in the form of the claims"):
+        main([claims, "--history", "history.csv", "--tables", "t", "--out", "o"])

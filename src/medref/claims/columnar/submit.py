@@ -28,8 +28,10 @@ from medref.claims.columnar import lake
 from medref.claims.columnar.chunks import SPARK_CHUNK_LINES, Chunker
 from medref.claims.columnar.run import ColumnarFindings, Counted, Counts, error_table
 from medref.claims.columnar.spark import SparkChecker, local_session_on
+from medref.claims.columns import parse_map
 from medref.claims.model import SETTINGS, Finding
 from medref.claims.read import read_claims
+from medref.claims.read_csv import CSV_COLUMNS, CSV_OPTIONAL
 from medref.errors import InputError
 
 OUT_COLUMNS = ("claim_id", "line", "rule", "status", "ref", "message", "vintage")
@@ -54,6 +56,12 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only-problems", action="store_true")
     parser.add_argument("--master", default=None, help="e.g. local[2]; spark-submit sets it")
     parser.add_argument("--chunk-lines", type=int, default=SPARK_CHUNK_LINES)
+    parser.add_argument(
+        "--map",
+        default=None,
+        help="the file's column names mapped to ours: cpt=code,dos=date_of_service (NAME=- "
+        "ignores a column); docs/claims.md",
+    )
     return parser.parse_args(argv)
 
 
@@ -70,6 +78,7 @@ def session(master: str | None) -> Any:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = arguments(argv)
+    args.column_map = parse_map(args.map, (*CSV_COLUMNS, *CSV_OPTIONAL)) if args.map else None
     in_lake = lake.is_lake(args.claims)
     if args.history and lake.is_lake(args.history) != in_lake:
         raise InputError(
@@ -90,8 +99,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def check_files(spark: Any, checker: SparkChecker, args: argparse.Namespace) -> Counts:
     """A CSV or JSON file read on the driver, its chunks checked on the cluster, the findings
     (and input errors) written to `--out`; the counts of what was read."""
-    counted = Counted(read_claims(Path(args.claims), setting=args.setting))
-    history = read_claims(Path(args.history), setting=args.setting) if args.history else ()
+    counted = Counted(
+        read_claims(Path(args.claims), setting=args.setting, column_map=args.column_map)
+    )
+    history = (
+        read_claims(Path(args.history), setting=args.setting, column_map=args.column_map)
+        if args.history
+        else ()
+    )
     chunker = Chunker(args.chunk_lines)
     mode = "errorifexists"  # a new folder: the counts are read back from it
     for batch in chunker.chunks(counted, history):
@@ -115,7 +130,9 @@ def check_files(spark: Any, checker: SparkChecker, args: argparse.Namespace) -> 
 def check_lake(spark: Any, checker: SparkChecker, args: argparse.Namespace) -> Counts:
     """A Parquet dataset read and checked on the executors, its findings (and input errors)
     written to `--out`; the counts of what was read."""
-    errors, counts = lake.register(spark, args.claims, args.setting, history=args.history)
+    errors, counts = lake.register(
+        spark, args.claims, args.setting, args.column_map, history=args.history
+    )
     found = checker.run(passes=not args.only_problems).selectExpr(*OUT_COLUMNS)
     found.unionByName(errors.selectExpr(*OUT_COLUMNS)).write.mode("errorifexists").parquet(args.out)
     return counts
@@ -142,4 +159,8 @@ def summarise(
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except InputError as exc:  # bad input named, as the CLI names it: no traceback
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(2)
