@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,40 +26,33 @@ pytestmark = pytest.mark.kb
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
+def finding_key(f: dict[str, object]) -> tuple[object, ...]:
+    line = -1 if f["line"] is None else f["line"]
+    return (f["claim_id"], line, f["rule"], f["status"], f["ref"], f["message"], f["vintage"])
+
+
+def run_job(claims: Path, history: Path, tables: Path, out: Path, *more: str) -> dict[str, Any]:
+    """The `spark-submit` job on `local[2]`, its summary."""
+    from medref.claims.columnar.submit import main
+
+    job = ["--history", str(history), "--tables", str(tables), "--out", str(out)]
+    return main([str(claims), *job, "--master", "local[2]", *more])
+
+
 def test_spark_submit_entry_point(kb: KnowledgeBase, tmp_path: Path) -> None:
     """The cluster job (`submit.py`, here on `local[2]`): tables and findings on paths,
     findings written by Spark as Parquet, the stream engine's findings and counts."""
     pytest.importorskip("pyspark")
     import pyarrow.parquet as pq
 
-    from medref.claims.columnar.submit import main
-
     tables = write_edit_tables(kb, tmp_path / "tables")
     path, history = EXAMPLES / "claims-across.csv", EXAMPLES / "history.csv"
     out = tmp_path / "findings"
-    summary = main(
-        [
-            str(path),
-            "--history",
-            str(history),
-            "--tables",
-            str(tables),
-            "--out",
-            str(out),
-            "--master",
-            "local[2]",
-            "--map",
-            "cpt=code",
-        ]
-    )
+    summary = run_job(path, history, tables, out)
     rows = pq.read_table(out).to_pylist()
     stream = list(check_claims(read_claims(path), edit_tables(kb), history=read_claims(history)))
 
-    def key(f: dict[str, object]) -> tuple[object, ...]:
-        line = -1 if f["line"] is None else f["line"]
-        return (f["claim_id"], line, f["rule"], f["status"], f["ref"], f["message"], f["vintage"])
-
-    assert Counter(map(key, rows)) == Counter(key(f.as_dict()) for f in stream)
+    assert Counter(map(finding_key, rows)) == Counter(finding_key(f.as_dict()) for f in stream)
     assert summary["by_status"] == dict(Counter(f.status for f in stream))
     assert summary["across_claims"]["history_claims_read"] > 0
 
@@ -118,8 +112,6 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from medref.claims.columnar.submit import main
-
     tables = write_edit_tables(kb, tmp_path / "tables")
     source = EXAMPLES / "claims-across.csv"
     typed = pq.read_table(as_parquet(source, tmp_path / "whole.parquet"))
@@ -153,21 +145,7 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
         history,
     )
     out = tmp_path / "findings"
-    summary = main(
-        [
-            str(lake),
-            "--history",
-            str(history),
-            "--tables",
-            str(tables),
-            "--out",
-            str(out),
-            "--master",
-            "local[2]",
-            "--map",
-            "cpt=code",
-        ]
-    )
+    summary = run_job(lake, history, tables, out, "--map", "cpt=code")
     rows = pq.read_table(out).to_pylist()
     stream = list(
         check_claims(
@@ -175,12 +153,8 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
         )
     )
 
-    def key(f: dict[str, object]) -> tuple[object, ...]:
-        line = -1 if f["line"] is None else f["line"]
-        return (f["claim_id"], line, f["rule"], f["status"], f["ref"], f["message"], f["vintage"])
-
     checked = [row for row in rows if row["claim_id"] not in ("B-1", "S-1")]
-    assert Counter(map(key, checked)) == Counter(key(f.as_dict()) for f in stream)
+    assert Counter(map(finding_key, checked)) == Counter(finding_key(f.as_dict()) for f in stream)
     errors = {row["claim_id"]: row for row in rows if row["claim_id"] in ("B-1", "S-1")}
     assert len([row for row in rows if row["claim_id"] in ("B-1", "S-1")]) == 2
     assert (
