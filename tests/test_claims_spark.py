@@ -165,6 +165,8 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
     assert "part-1.parquet rows 5" in spread_message and "part-2.parquet rows 1" in spread_message
     assert summary["claims"] == 6 and summary["claims_with_input_errors"] == 2
     assert summary["across_claims"]["history_claims_read"] > 0
+    with pytest.raises(InputError, match="Spark reads no Parquet claims there"):
+        run_job(tmp_path / "no-such.parquet", history, tables, tmp_path / "none")
 
 
 def test_medref_check_on_spark_reads_parquet_on_the_executors(

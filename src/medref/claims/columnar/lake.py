@@ -31,6 +31,7 @@ from medref.claims.engine import input_errors
 from medref.claims.model import Claim, InputProblem, Setting
 from medref.claims.read_csv import WINDOW_ROWS, check_header, read_rows
 from medref.claims.read_parquet import as_text
+from medref.errors import InputError
 
 KEY, FILE, ROW = "_medref_claim", "_medref_file", "_medref_row"
 """Columns the reader adds: the claim id to group by, the file and the row index in it."""
@@ -238,9 +239,18 @@ def read_lake(
 ) -> tuple[Any, list[str]]:
     """The claims of a Parquet dataset as a DataFrame of `CLAIM_SCHEMA` rows, read by the
     executors, and the dataset's files."""
+    from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
 
-    frame = spark.read.parquet(path)
+    try:
+        frame = spark.read.parquet(path)
+    except AnalysisException as exc:  # no such path, or no Parquet there
+        reason = str(exc).strip().splitlines()[0]
+        raise InputError(
+            f"{path}: Spark reads no Parquet claims there ({reason}). What to do: give a "
+            "Parquet file, a folder of Parquet part files or a URI the cluster reads, with the "
+            "columns of docs/claims.md"
+        ) from None
     header = list(frame.columns)
     names = check_header(apply_map(header, column_map) if column_map else header, path)
     raw = frame.select(
