@@ -75,22 +75,6 @@ CLAIM_SCHEMA = pa.schema(
     ]
 )
 """One row per claim read on an executor."""
-SPARK_TYPES = {
-    pa.string(): "string",
-    pa.int16(): "smallint",
-    pa.int32(): "int",
-    pa.int64(): "bigint",
-    pa.bool_(): "boolean",
-}
-
-
-def ddl(kind: pa.DataType) -> str:
-    """An Arrow type as Spark SQL writes it (the types of `CLAIM_SCHEMA`)."""
-    if pa.types.is_list(kind):
-        return f"array<{ddl(kind.value_type)}>"
-    if pa.types.is_struct(kind):
-        return f"struct<{','.join(f'{field.name}:{ddl(field.type)}' for field in kind)}>"
-    return SPARK_TYPES[kind]
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +225,7 @@ def read_lake(
     executors, and the dataset's files."""
     from pyspark.errors import AnalysisException
     from pyspark.sql import functions as F
+    from pyspark.sql.pandas.types import from_arrow_schema
 
     try:
         frame = spark.read.parquet(path)
@@ -261,7 +246,7 @@ def read_lake(
     )
     files = sorted(row[0] for row in raw.select(FILE).distinct().collect())
     reader = partition_reader(names, setting, len(files) > 1, window)
-    schema = ", ".join(f"{field.name} {ddl(field.type)}" for field in CLAIM_SCHEMA)
+    schema = from_arrow_schema(CLAIM_SCHEMA)
     claims = raw.repartition(KEY).sortWithinPartitions(KEY, FILE, ROW).mapInArrow(reader, schema)
     return claims, files
 
