@@ -94,6 +94,30 @@ def test_code_questions_answer_from_the_record(
     assert_codes_loaded(kb, answer.text)
 
 
+@pytest.mark.parametrize(
+    ("question", "ref", "passed_over"),
+    [
+        # the head of the descriptor names the item; the replacement part only mentions it
+        ("HCPCS code for a cane", "HCPCS:E0100", "HCPCS:A4636"),
+        # the strips, not the monitor they are for
+        (
+            "what's the code for blood sugar test strips for a home glucose monitor",
+            "HCPCS:A4253",
+            "HCPCS:E0607",
+        ),
+        # the concentrator as named, not the portable one
+        ("HCPCS for a home oxygen concentrator", "HCPCS:E1390", "HCPCS:E1392"),
+    ],
+)
+def test_a_code_searched_by_its_item_is_the_code_whose_descriptor_names_it_first(
+    answer_of: AskFn, question: str, ref: str, passed_over: str
+) -> None:
+    answer = answer_of(question)
+    assert answer.answerable and answer.mode == "code"
+    assert answer.citations[0].ref == ref
+    assert passed_over not in {citation.ref for citation in answer.citations}
+
+
 def test_mue_answer_carries_units_and_adjudication_indicator(answer_of: AskFn) -> None:
     answer = answer_of("What is the practitioner MUE for J1100?")
     assert "120 units" in answer.text

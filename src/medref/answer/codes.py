@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from medref.answer.evidence import TermWeights, hit_record, is_code_record, profile
-from medref.answer.text import code_tokens, terms
+from medref.answer.text import code_tokens, question_terms, terms
 from medref.kb import KnowledgeBase
 from medref.records import Record
 from medref.retrieval.question import Question, asks
@@ -46,6 +46,24 @@ SYSTEM_OF_HINT = {"modifier": "MOD", "pos": "POS", "icd10cm": "ICD10CM", "hcpcs"
 """The code system a question names ("dx code", "HCPCS", "which modifier", "POS"), narrowest
 first: a "HCPCS modifier" is a modifier."""
 KEEP_SHARE = 0.5
+"""A further code record must match at least this share of the best one's match."""
+HEAD_WEIGHT = 2.0
+"""Weight of how well a code's head (`descriptor_head`) and the question's subject
+(`question_subject`) name the same thing: a "cane" is E0100 ("Cane, includes canes of all
+materials ..."), not A4636 ("Replacement, handgrip, cane, crutch, or walker")."""
+HEAD_END = re.compile(
+    r"[,;:]|\b(?:for|with|without|used|that|per|each|includes?|including|other than)\b",
+    re.IGNORECASE,
+)
+"""Where the head of a HCPCS or ICD-10-CM descriptor ends: descriptors name the item or
+condition first and qualify it after a comma or a preposition ("Hospital bed, fixed height,
+...", "Blood glucose test or reagent strips for home blood glucose monitor, per 50 strips")."""
+SUBJECT_END = re.compile(
+    r"[,;:?()]|\b(?:for|with|without|that|which|who|when|where|used|to|in|on|at|by|from|and|or"
+    r"|if|because|after|before|since|but)\b",
+    re.IGNORECASE,
+)
+"""Where the thing a code question is about ends ("code for a hospital bed for home use")."""
 """A further code record must match at least this share of the best one's match."""
 _LINE = re.compile(r"[^\n]+")
 _SENTENCE = re.compile(r"[^.]+(?:\.(?!\d)|$)")
@@ -178,14 +196,16 @@ def code_records(
     """The records to answer from, best first. A code the question named (a strong route)
     comes first; otherwise the code hits of the asked system among the first few are
     ordered by how much of the question's subject ("CPAP device") their text holds plus how
-    much of their description the question asks about, then by search rank; a code valid on
-    claims (an ICD-10-CM leaf) before a category that is not. One record, or up to
+    much of their description the question asks about, whether a HCPCS code's head names
+    what the question names (`_head_match`), then by search rank; a code valid on claims (an
+    ICD-10-CM leaf) before a category that is not. One record, or up to
     MAX_RECORDS for a question after several codes ("which codes")."""
     system = _system(question, hits)
     several = PLURAL_CODES.search(question.focus) is not None or system == "PTP"
     ignore = LOOKUP_FILLER | {code.lower() for code in code_tokens(question.text)}
     subject = profile(question, weights, ignore=frozenset(ignore))
     asked = vocabulary.with_equivalents(list(subject.weights))
+    subject_terms = vocabulary.with_equivalents(question_subject(question.focus))
     scored: list[tuple[float, CodeMatch]] = []
     seen: set[str] = set()
     held: set[str] = set()
@@ -209,6 +229,7 @@ def code_records(
         value = (
             match
             + FOCUS_WEIGHT * focus
+            + HEAD_WEIGHT * _head_match(record, subject_terms, asked)
             + SIMILARITY_WEIGHT * similarity
             + RANK_WEIGHT / (1 + rank)
             + BILLABLE_BONUS * billable
@@ -235,6 +256,48 @@ def _focus(record: Record, asked: frozenset[str]) -> float:
     line = record.text[found[0].start : found[0].end] if found else record.title
     described = {t for t in terms(line) if t not in LOOKUP_FILLER and not code_tokens(t.upper())}
     return len(described & asked) / len(described) if described else 0.0
+
+
+def question_subject(focus: str) -> list[str]:
+    """The terms of the thing a code question names: its first stretch, between
+    prepositions and punctuation, with a content word ("what's the code for | blood sugar
+    test strips | for a home glucose monitor"). Empty when the asking words name nothing
+    (a scenario's "Which dx code goes on the claim?" leaves its subject in the facts)."""
+    for piece in SUBJECT_END.split(focus):
+        found = [
+            term
+            for term in question_terms(piece)
+            if term not in LOOKUP_FILLER and not code_tokens(term.upper())
+        ]
+        if found:
+            return found
+    return []
+
+
+def descriptor_head(record: Record) -> list[str]:
+    """The terms of what a code's description names before qualifying it: "Cane" of
+    "Cane, includes canes of all materials, adjustable or fixed, with tip"."""
+    found = units(record.text)
+    line = record.text[found[0].start : found[0].end] if found else record.title
+    described = line.partition(": ")[2] or line
+    for piece in HEAD_END.split(described):
+        head = [t for t in terms(piece) if t not in LOOKUP_FILLER]
+        if head:
+            return head
+    return []
+
+
+def _head_match(record: Record, subject: frozenset[str], asked: frozenset[str]) -> float:
+    """How well the question's subject and a HCPCS code's head name the same thing: the
+    share of the subject's terms in the head, and of the head's terms the question uses.
+    Level II descriptors name the item first; ICD-10-CM titles name a condition whose lay
+    words are rarely the question's, so only HCPCS codes are judged by their head."""
+    if record.source != "hcpcs":
+        return 0.0
+    head = set(descriptor_head(record))
+    if subject.isdisjoint(head):
+        return 0.0
+    return (len(subject & head) / len(subject) + len(head & asked) / len(head)) / 2
 
 
 def related_records(kb: KnowledgeBase, record: Record) -> list[Record]:
