@@ -97,16 +97,12 @@ def test_code_questions_answer_from_the_record(
 @pytest.mark.parametrize(
     ("question", "ref", "passed_over"),
     [
-        # the head of the descriptor names the item; the replacement part only mentions it
-        ("HCPCS code for a cane", "HCPCS:E0100", "HCPCS:A4636"),
-        # the strips, not the monitor they are for
-        (
-            "what's the code for blood sugar test strips for a home glucose monitor",
-            "HCPCS:A4253",
-            "HCPCS:E0607",
-        ),
+        # the walker itself, not the brake attachment "for wheeled walker"
+        ("HCPCS for a walker with wheels", "HCPCS:E0143", "HCPCS:E0159"),
+        # the seat lift, not the wheelchair accessory that holds one
+        ("code for a seat lift mechanism", "HCPCS:E0627", "HCPCS:E0985"),
         # the concentrator as named, not the portable one
-        ("HCPCS for a home oxygen concentrator", "HCPCS:E1390", "HCPCS:E1392"),
+        ("HCPCS for an oxygen concentrator", "HCPCS:E1390", "HCPCS:E1392"),
     ],
 )
 def test_a_code_searched_by_its_item_is_the_code_whose_descriptor_names_it_first(
