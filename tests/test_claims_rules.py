@@ -334,11 +334,11 @@ def pfs_code(rows: list[dict[str, object]], **indicators: object) -> str:
     [
         ("26", {"pctc_ind": 1}, {"pctc_ind": 0}),
         ("TC", {"pctc_ind": 1}, {"pctc_ind": 2}),
-        ("50", {"bilat_surg": 1}, {"bilat_surg": 0}),
+        ("50", {"bilat_surg": 1}, {"bilat_surg": 9}),
         ("62", {"co_surg": 2}, {"co_surg": 0}),
         ("66", {"team_surg": 2}, {"team_surg": 0}),
         ("80", {"asst_surg": 2}, {"asst_surg": 1}),
-        ("AS", {"asst_surg": 2}, {"asst_surg": 0}),
+        ("AS", {"asst_surg": 2}, {"asst_surg": 9}),
     ],
 )
 def test_payment_modifiers_follow_the_pfs_indicators(
@@ -353,6 +353,36 @@ def test_payment_modifiers_follow_the_pfs_indicators(
     assert ok.status == "pass" and ok.ref == f"PFS:{good}" and ok.vintage == "PFS 2025-01"
     (no,) = findings(tables, claim(line(1, bad, modifier, day=PFS_DAY)), "modifiers")
     assert no.status == "fail" and f"modifier {modifier} is not allowed" in no.message
+
+
+@pytest.mark.parametrize(
+    ("modifier", "indicators", "words"),
+    [
+        # RVU file: "0=Payment restriction for assistants at surgery applies to this procedure
+        # unless supporting documentation is submitted to establish medical necessity"
+        ("80", {"asst_surg": 0}, "paid only with documentation of medical necessity"),
+        ("AS", {"asst_surg": 0}, "paid only with documentation of medical necessity"),
+        # "1=Co-surgeons could be paid, though supporting documentation is required"
+        ("62", {"co_surg": 1}, "documentation that two surgeons were medically necessary"),
+        ("66", {"team_surg": 1}, "documentation that a team was medically necessary"),
+        # 0 and 2: "base the payment for the two sides on the lower of ... 100% of the fee
+        # schedule amount for a single code": paid, with nothing gained by 50
+        ("50", {"bilat_surg": 0}, "at most 100% of the single-code amount"),
+        ("50", {"bilat_surg": 2}, "at most 100% of the single-code amount"),
+    ],
+)
+def test_payment_modifiers_the_indicator_leaves_to_review_are_warnings(
+    tables: EditTables,
+    pfs_rows: list[dict[str, object]],
+    modifier: str,
+    indicators: dict[str, object],
+    words: str,
+) -> None:
+    code = pfs_code(pfs_rows, **indicators)
+    (found,) = findings(tables, claim(line(1, code, modifier, day=PFS_DAY)), "modifiers")
+    assert found.status == "warning" and found.ref == f"PFS:{code}"
+    assert f"modifier {modifier} is paid only as review or documentation allows" in found.message
+    assert words in found.message
 
 
 def test_unknown_modifiers_fail_and_pfs_dates_are_respected(tables: EditTables) -> None:

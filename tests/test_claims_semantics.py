@@ -328,11 +328,14 @@ def test_a_bilateral_indicator_1_code_on_rt_and_lt_lines(
 
 
 def test_assistant_with_co_or_team_surgeons(tables: EditTables) -> None:
-    """IOM 100-04/12/40.9."""
+    """IOM 100-04/12/40.9: beside co-surgeons the assistant is paid only if review verifies
+    medical necessity (a warning, and the line is not denied); one surgeon with both roles
+    on one line is a failure."""
     item = claim(ln(1, "27447", "62", day=PFS_DAY), ln(2, "27447", "80", day=PFS_DAY))
     found = run(tables, item, "assistant")
-    assert [(f.line, f.status) for f in found] == [(2, "fail")]
+    assert [(f.line, f.status) for f in found] == [(2, "warning")]
     assert found[0].ref == "IOM:100-04/12/40.9"
+    assert "only if review verifies medical necessity" in found[0].message
     same_line = run(tables, claim(ln(1, "27447", "80|66", day=PFS_DAY)), "assistant")
     assert [f.status for f in same_line] == ["fail"]
     alone = run(tables, claim(ln(1, "27447", "80", day=PFS_DAY)), "assistant")

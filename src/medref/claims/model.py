@@ -17,7 +17,8 @@ Status = Literal["pass", "fail", "bypassed", "warning", "no_data", "error"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "bypassed", "warning", "no_data", "error")
 """`warning`: the tables are loaded and say the outcome is the contractor's call, or needs a
 document a claim cannot carry (a type 3 add-on without a listed primary, global days YYY,
-an assistant beside co-surgeons); a person looks before the claim goes out. `no_data`: no
+an assistant beside co-surgeons, a payment modifier its PFS indicator pays only with
+documentation); a person looks before the claim goes out. `no_data`: no
 loaded release decides."""
 PROBLEM_STATUSES: frozenset[str] = frozenset({"fail", "warning", "error"})
 """What `--only-problems` keeps: a line that would be denied, one a person must look at,

@@ -164,7 +164,7 @@ def diagnosis_facts(codes: Iterable[str]) -> pa.Table:
 
 def indicator_facts() -> pa.Table:
     """Per payment modifier (`modifiers.INDICATOR_RULES`) and indicator value 0-9: whether
-    the value allows it and the words of the verdict."""
+    the value allows it, leaves it to review, and the words of the verdict."""
     rows = []
     for modifier, rule in modifiers.INDICATOR_RULES.items():
         for value in range(10):
@@ -175,6 +175,7 @@ def indicator_facts() -> pa.Table:
                     "field": rule.field,
                     "value": value,
                     "allowed": value in rule.allowed,
+                    "review": value in rule.review,
                     "said": f"has {rule.name} {value} ({meaning})",
                     "note": rule.note,
                     "unknown": f"{rule.name} is unknown",
@@ -187,6 +188,7 @@ def indicator_facts() -> pa.Table:
             ("field", pa.string()),
             ("value", pa.int8()),
             ("allowed", pa.bool_()),
+            ("review", pa.bool_()),
             ("said", pa.string()),
             ("note", pa.string()),
             ("unknown", pa.string()),

@@ -38,7 +38,7 @@ from medref.claims.rules import (
     place_of_service,
     ptp,
 )
-from medref.claims.rules.modifiers import NOT_PFS
+from medref.claims.rules.modifiers import NOT_PFS, REVIEW
 from medref.codes import modifier_groups as groups
 from medref.codes.ncci import CONTRACTOR_DEFINED_PRIMARY
 from medref.codes.service_kinds import COMPLEXITY_SECTION, PREVENTIVE_WITH_25_FROM
@@ -696,7 +696,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
         {
             finding(
                 "assistant",
-                "'fail'",
+                "CASE WHEN l.surgeons IS NOT NULL THEN 'fail' ELSE 'warning' END",
                 "CASE WHEN l.surgeons IS NOT NULL THEN l.code || ' (line ' || "
                 + T("l.line")
                 + " || ') carries assistant modifier ' || l.assisting || ' and ' || l.surgeons || "
@@ -710,7 +710,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
                 L(assistant.VINTAGE),
             )
         },
-               TRUE AS deny, 0 AS sub
+               l.surgeons IS NOT NULL AS deny, 0 AS sub
         FROM own l LEFT JOIN ln o ON l.surgeons IS NULL AND o.scope = l.scope AND o.dos = l.dos
           AND o.code = l.code AND o.lid <> l.lid AND o.surgeons IS NOT NULL
         WHERE l.assisting IS NOT NULL
@@ -731,7 +731,7 @@ def views(d: Dialect) -> list[tuple[str, str]]:
           UNION ALL SELECT lid, rule, ref, sub, {rule_rank["mue"]} FROM r_mue WHERE status = 'fail'
           UNION ALL SELECT lid, rule, ref, sub, {rule_rank["duplicate"]} FROM r_duplicate
           UNION ALL SELECT lid, rule, ref, sub, {rule_rank["bilateral"]} FROM r_bilateral WHERE status = 'fail' AND deny
-          UNION ALL SELECT lid, rule, ref, sub, {rule_rank["assistant"]} FROM r_assistant
+          UNION ALL SELECT lid, rule, ref, sub, {rule_rank["assistant"]} FROM r_assistant WHERE deny
         ) t GROUP BY lid
         """,
     )
@@ -948,13 +948,14 @@ def views(d: Dialect) -> list[tuple[str, str]]:
         SELECT l.lid, l.claim_key, l.claim_id, l.line, 'modifiers' AS rule,
           CASE WHEN l.rule_modifier IS NULL OR l.setting = 'dme' THEN l.k_status
                WHEN l.pfs_release IS NULL OR l.pfs_status IS NULL THEN 'no_data'
-               WHEN f.allowed THEN 'pass' ELSE 'fail' END AS status,
+               WHEN f.allowed THEN 'pass' WHEN f.review THEN 'warning' ELSE 'fail' END AS status,
           CASE WHEN l.rule_modifier IS NULL THEN l.k_message
                WHEN l.setting = 'dme' THEN l.k_message || {L(NOT_PFS)}
                WHEN l.pfs_release IS NULL THEN 'modifier ' || l.modifier || ': ' || {outside("os", "l.dos_text")}
                WHEN l.pfs_status IS NULL THEN 'modifier ' || l.modifier || ': ' || l.code || ' is not in '
                     || l.pfs_vintage || ', so its ' || l.unknown
                WHEN f.allowed THEN 'modifier ' || l.modifier || ' allowed: ' || l.code || ' ' || f.said || f.note
+               WHEN f.review THEN 'modifier ' || l.modifier || ' ' || {L(REVIEW)} || ': ' || l.code || ' ' || f.said
                ELSE 'modifier ' || l.modifier || ' is not allowed: ' || l.code || ' ' || f.said END AS message,
           CASE WHEN l.rule_modifier IS NULL OR l.setting = 'dme' THEN l.k_ref ELSE 'PFS:' || l.code END AS ref,
           CASE WHEN l.rule_modifier IS NULL OR l.setting = 'dme' THEN l.k_vintage

@@ -4,16 +4,18 @@ surgeons (modifier -62) or team surgeons (modifier -66) is appropriate"; it is p
 review verifies medical necessity.
 
 A line with 80, 81, 82 or AS fails when the same line carries 62 or 66 (one surgeon cannot be
-both), or when another line of the same code and date (the claim's; with a patient id, any
-claim of the patient, whoever the provider: co-surgeons and assistants are different people)
-carries 62 or 66.
+both). It is a warning when another line of the same code and date (the claim's; with a
+patient id, any claim of the patient, whoever the provider: co-surgeons and assistants are
+different people) carries 62 or 66: the manual leaves payment to review of the medical
+necessity, as the RVU file's assistant indicator 0 does (`modifiers`), so the tables do not
+deny the line and a person looks before the claim goes out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from medref.claims.model import Claim, Finding
+from medref.claims.model import Claim, Finding, Status
 from medref.claims.rules.base import RuleContext
 from medref.codes.modifier_groups import ASSISTANT_AT_SURGERY, CO_OR_TEAM_SURGERY
 
@@ -37,6 +39,7 @@ def judge_claim(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
         assisting = ASSISTANT_AT_SURGERY.intersection(line.modifiers)
         role = "/".join(sorted(assisting))
         surgeons = CO_OR_TEAM_SURGERY.intersection(line.modifiers)
+        status: Status = "fail"
         if surgeons:
             message = (
                 f"{line.code} (line {line.line}) carries assistant modifier {role} and "
@@ -60,6 +63,6 @@ def judge_claim(claim: Claim, ctx: RuleContext) -> Iterator[Finding]:
                 f"{scope.where(other)}: an assistant at surgery is not generally paid when "
                 "co-surgeons or a team are paid; only if review verifies medical necessity"
             )
-        yield ctx.deny(
-            line, Finding(claim.claim_id, line.line, RULE_ID, "fail", message, SECTION, VINTAGE)
-        )
+            status = "warning"
+        found = Finding(claim.claim_id, line.line, RULE_ID, status, message, SECTION, VINTAGE)
+        yield ctx.deny(line, found) if status == "fail" else found

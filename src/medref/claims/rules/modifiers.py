@@ -10,14 +10,22 @@ Attachment A; IOM 100-04, chapter 12, §40.6-40.8 for multiple, bilateral, co- a
 surgery), `PFS:<code>`:
 - 26 needs PC/TC indicator 1 (diagnostic test with both components) or 6 (laboratory
   physician interpretation, where only TC is ruled out); TC needs indicator 1;
-- 50 needs bilateral indicator 1 (150% adjustment) or 3 (each side paid); 0 (bilateral
-  adjustment inappropriate), 2 (already bilateral) and 9 fail;
+- 50 passes with bilateral indicator 1 (150% adjustment) or 3 (each side paid); with 0
+  (adjustment inappropriate) or 2 (RVUs already bilateral) it is a warning: the line is paid,
+  both sides at most 100% of the single-code amount (§40.7 C.3 and the RVU file's words for
+  those values), so 50 buys nothing and a person should look; with 9 it fails;
 - 51 passes whatever the multiple procedure indicator: Medicare finds multiple procedures
   itself, by 51 or by more than one procedure on the day (§40.6 C.1), and applies the
   reduction the indicator names (none for 0 and 9); the message says which;
-- 62 needs co-surgeon indicator 1 or 2; 66 needs team surgery indicator 1 or 2;
-- 80, 81, 82 and AS need assistant at surgery indicator 2; 0 (paid only with documentation
-  of medical necessity), 1 (statutory restriction) and 9 fail.
+- 62 passes with co-surgeon indicator 2 and 66 with team surgery indicator 2; indicator 1
+  ("supporting documentation is required to establish medical necessity") is a warning,
+  0 and 9 fail;
+- 80, 81, 82 and AS pass with assistant at surgery indicator 2; 0 ("payment restriction
+  ... applies unless supporting documentation is submitted to establish medical necessity")
+  is a warning; 1 (statutory restriction) and 9 fail.
+
+A warning is what `Status` says it is: paid or denied on a document the claim cannot carry
+or by the contractor's review; never `pass`, never a denial the tables decide.
 Lines without modifiers get no finding from this rule.
 
 DME supplier claims are paid on the DMEPOS fee schedule, not the PFS, so their modifiers
@@ -41,6 +49,8 @@ from medref.codes.service_kinds import is_ambulance
 
 RULE_ID = "modifiers"
 CPT_VINTAGE = "CPT modifiers (by number)"
+REVIEW = "is paid only as review or documentation allows"
+"""The words of a warning verdict (`IndicatorRule.review`)."""
 NOT_PFS = "; PFS indicators do not govern DME supplier claims, so it is checked only as known"
 
 
@@ -51,16 +61,27 @@ class IndicatorRule(NamedTuple):
     meanings: dict[str, str]
     note: str = ""
     """Said after an allowed verdict."""
+    review: frozenset[int] = frozenset()
+    """Values under which the modifier is paid or denied by review, not by the tables:
+    a warning."""
 
 
 ASSISTANT = IndicatorRule(
-    "asst_surg", frozenset({2}), "assistant at surgery indicator", pfs.ASSISTANT_AT_SURGERY
+    "asst_surg",
+    frozenset({2}),
+    "assistant at surgery indicator",
+    pfs.ASSISTANT_AT_SURGERY,
+    review=frozenset({0}),
 )
 INDICATOR_RULES: dict[str, IndicatorRule] = {
     "26": IndicatorRule("pctc", frozenset({1, 6}), "PC/TC indicator", pfs.PCTC_INDICATORS),
     "TC": IndicatorRule("pctc", frozenset({1}), "PC/TC indicator", pfs.PCTC_INDICATORS),
     "50": IndicatorRule(
-        "bilat_surg", frozenset({1, 3}), "bilateral surgery indicator", pfs.BILATERAL_SURGERY
+        "bilat_surg",
+        frozenset({1, 3}),
+        "bilateral surgery indicator",
+        pfs.BILATERAL_SURGERY,
+        review=frozenset({0, 2}),
     ),
     "51": IndicatorRule(
         "mult_proc",
@@ -70,8 +91,16 @@ INDICATOR_RULES: dict[str, IndicatorRule] = {
         "; Medicare identifies multiple procedures itself, with or without 51, and applies "
         "the rule this indicator names (IOM 100-04/12/40.6 C.1)",
     ),
-    "62": IndicatorRule("co_surg", frozenset({1, 2}), "co-surgeon indicator", pfs.CO_SURGEONS),
-    "66": IndicatorRule("team_surg", frozenset({1, 2}), "team surgery indicator", pfs.TEAM_SURGERY),
+    "62": IndicatorRule(
+        "co_surg", frozenset({2}), "co-surgeon indicator", pfs.CO_SURGEONS, review=frozenset({1})
+    ),
+    "66": IndicatorRule(
+        "team_surg",
+        frozenset({2}),
+        "team surgery indicator",
+        pfs.TEAM_SURGERY,
+        review=frozenset({1}),
+    ),
     "80": ASSISTANT,
     "81": ASSISTANT,
     "82": ASSISTANT,
@@ -208,6 +237,16 @@ def against_pfs(
             RULE_ID,
             "pass",
             f"modifier {modifier} allowed: {said}{rule.note}",
+            ref,
+            loaded.vintage,
+        )
+    if value in rule.review:
+        return Finding(
+            claim_id,
+            line.line,
+            RULE_ID,
+            "warning",
+            f"modifier {modifier} {REVIEW}: {said}",
             ref,
             loaded.vintage,
         )
