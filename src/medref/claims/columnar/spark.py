@@ -60,9 +60,13 @@ def local_session(workers: int = 2) -> Any:
 
 
 def local_session_on(master: str, workers: int = 2) -> Any:
-    """A Spark session on a local master, with a 4 GB heap and few shuffle partitions. The
-    driver is the executor here: it holds the cached views and builds every broadcast, and
-    with 2 GB a broadcast once ran out of memory in make test (1 run in 3)."""
+    """A Spark session on a local master, with a 4 GB heap, 2 MB memory pages and few
+    shuffle partitions. The driver is the executor here: it holds the cached views and builds
+    every broadcast. The plan broadcasts small tables into a few hundred joins, and each
+    broadcast hash table takes at least one memory page, 64 MB by default with this heap: on
+    the example claims the heap held 2.8-3.2 GB after collection and a broadcast ran out of
+    memory in make test (with 2 GB, 1 run in 3; with 4 GB, 1 in 6); with 2 MB pages it holds
+    1.2-1.5 GB."""
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -76,6 +80,7 @@ def local_session_on(master: str, workers: int = 2) -> Any:
         .config("spark.sql.shuffle.partitions", str(max(2, workers * 2)))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.driver.memory", "4g")
+        .config("spark.buffer.pageSize", "2m")
         .config("spark.sql.autoBroadcastJoinThreshold", str(1 << 20))
         .getOrCreate()
     )
