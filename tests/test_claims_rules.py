@@ -381,7 +381,7 @@ def test_payment_modifiers_the_indicator_leaves_to_review_are_warnings(
     code = pfs_code(pfs_rows, **indicators)
     (found,) = findings(tables, claim(line(1, code, modifier, day=PFS_DAY)), "modifiers")
     assert found.status == "warning" and found.ref == f"PFS:{code}"
-    assert f"modifier {modifier} is paid only as review or documentation allows" in found.message
+    assert f"modifier {modifier} needs a person's review" in found.message
     assert words in found.message
 
 

@@ -55,16 +55,15 @@ HEAD_END = re.compile(
     r"[,;:]|\b(?:for|with|without|used|that|per|each|includes?|including|other than)\b",
     re.IGNORECASE,
 )
-"""Where the head of a HCPCS or ICD-10-CM descriptor ends: descriptors name the item or
-condition first and qualify it after a comma or a preposition ("Hospital bed, fixed height,
-...", "Blood glucose test or reagent strips for home blood glucose monitor, per 50 strips")."""
+"""Where the head of a HCPCS descriptor ends: Level II descriptors name the item first and
+qualify it after a comma or a preposition ("Hospital bed, fixed height, ...", "Blood glucose
+test or reagent strips for home blood glucose monitor, per 50 strips")."""
 SUBJECT_END = re.compile(
     r"[,;:?()]|\b(?:for|with|without|that|which|who|when|where|used|to|in|on|at|by|from|and|or"
     r"|if|because|after|before|since|but)\b",
     re.IGNORECASE,
 )
 """Where the thing a code question is about ends ("code for a hospital bed for home use")."""
-"""A further code record must match at least this share of the best one's match."""
 _LINE = re.compile(r"[^\n]+")
 _SENTENCE = re.compile(r"[^.]+(?:\.(?!\d)|$)")
 
@@ -261,8 +260,9 @@ def _focus(record: Record, asked: frozenset[str]) -> float:
 def question_subject(focus: str) -> list[str]:
     """The terms of the thing a code question names: its first stretch, between
     prepositions and punctuation, with a content word ("what's the code for | blood sugar
-    test strips | for a home glucose monitor"). Empty when the asking words name nothing
-    (a scenario's "Which dx code goes on the claim?" leaves its subject in the facts)."""
+    test strips | for a home glucose monitor"). A scenario's asking sentence may name no
+    item ("Which diagnosis code goes on the claim?" gives "go"); then no head shares its
+    terms and the ranking is as without it."""
     for piece in SUBJECT_END.split(focus):
         found = [
             term

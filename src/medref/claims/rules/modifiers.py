@@ -24,8 +24,9 @@ surgery), `PFS:<code>`:
   ... applies unless supporting documentation is submitted to establish medical necessity")
   is a warning; 1 (statutory restriction) and 9 fail.
 
-A warning is what `Status` says it is: paid or denied on a document the claim cannot carry
-or by the contractor's review; never `pass`, never a denial the tables decide.
+A warning is what `Status` says it is: the outcome turns on a document the claim cannot
+carry or on the contractor's review, or the modifier does not change what is paid; never
+`pass`, never a denial the tables decide.
 Lines without modifiers get no finding from this rule.
 
 DME supplier claims are paid on the DMEPOS fee schedule, not the PFS, so their modifiers
@@ -49,7 +50,7 @@ from medref.codes.service_kinds import is_ambulance
 
 RULE_ID = "modifiers"
 CPT_VINTAGE = "CPT modifiers (by number)"
-REVIEW = "is paid only as review or documentation allows"
+REVIEW = "needs a person's review"
 """The words of a warning verdict (`IndicatorRule.review`)."""
 NOT_PFS = "; PFS indicators do not govern DME supplier claims, so it is checked only as known"
 
@@ -62,8 +63,8 @@ class IndicatorRule(NamedTuple):
     note: str = ""
     """Said after an allowed verdict."""
     review: frozenset[int] = frozenset()
-    """Values under which the modifier is paid or denied by review, not by the tables:
-    a warning."""
+    """Values under which the tables neither allow nor deny the modifier (documentation,
+    review, or a payment it does not change): a warning."""
 
 
 ASSISTANT = IndicatorRule(
