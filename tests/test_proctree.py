@@ -27,7 +27,8 @@ def test_a_child_and_its_child_are_in_the_tree() -> None:
             time.sleep(0.05)
         assert os.getpid() in tree and child.pid in tree
         assert len(grandchildren) == 1
-        assert all(stat.resident_kb > 0 for stat in tree.values())
+        # only the processes this test started: others of the worker may be zombies (0 KB)
+        assert tree[child.pid].resident_kb > 0 and tree[grandchildren[0]].resident_kb > 0
     finally:
         child.kill()
         child.wait()
