@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from medref.claims.columnar.edit_parquet import epoch_day
 from medref.claims.columnar.inputs import BATCH_FLAG, ORDER_SHIFT
-from medref.claims.columnar.run import FixedCounts
+from medref.claims.columnar.run import ERROR_SCHEMA, FixedCounts
 from medref.claims.columns import IGNORE, apply_map
 from medref.claims.engine import input_errors
 from medref.claims.model import Claim, InputProblem, Setting
@@ -49,16 +49,8 @@ LINE = pa.struct(
         ("npi", pa.string()),
     ]
 )
-ERROR = pa.struct(
-    [
-        ("line", pa.int32()),
-        ("rule", pa.string()),
-        ("status", pa.string()),
-        ("message", pa.string()),
-        ("ref", pa.string()),
-        ("vintage", pa.string()),
-    ]
-)
+ERROR = pa.struct([field for field in ERROR_SCHEMA if field.name != "claim_id"])
+"""An input error of one claim: the error findings' columns, the claim id being the row's."""
 CLAIM_SCHEMA = pa.schema(
     [
         ("claim_id", pa.string()),
