@@ -161,6 +161,11 @@ def test_bench_engines_runs_each_engine_as_its_own_process(kb_settings: Settings
         assert one["lines"] == report["lines"] and one["seconds"] > 0
         assert one["cpu_seconds"] > 0 and one["peak_rss_kb"] > 50_000  # a Python process
     assert report["columnar_over_stream"] > 0 and report["spark_2_over_1_workers"] is None
+    floor = report["io_floor"]  # reading the batch and writing the stream engine's findings
+    assert floor["findings"] == stream["findings"]
+    assert floor["read_seconds"] > 0 and floor["write_seconds"] > 0
+    spent = floor["read_seconds"] + floor["write_seconds"]
+    assert floor["lines_per_second"] == round(report["lines"] / spent)
 
 
 def test_bench_engines_counts_findings_that_differ_both_ways(tmp_path: Path) -> None:

@@ -93,6 +93,13 @@ def compare_engines(lines: int, seed: int, engines: tuple[str, ...], as_json: bo
     ):
         if value is not None:
             shown.append(f"{label}: {value:.2f}x")
+    if report.floor is not None:
+        floor = report.floor
+        shown.append(
+            f"input/output floor (no checking): read {floor.read_seconds:.2f} s + write "
+            f"{floor.findings:,} findings {floor.write_seconds:.2f} s = "
+            f"{report.lines / floor.seconds:,.0f} lines/s at most on this machine"
+        )
     click.echo("\n".join(shown))
 
 

@@ -7,6 +7,11 @@ Each run is a child process: its wall time, the CPU time of its whole process tr
 tree's peak resident memory are read from `/proc` every `SAMPLE_SECONDS` (Spark's JVM is a
 grandchild that Python's own accounting never sees). CPU time of a process that ends
 between two samples is lost (at most one interval per process), so CPU figures are a floor.
+
+The same run measures the input/output floor (`IoFloor`): reading the batch with DuckDB and
+writing the findings of the first engine back to Parquet, with no checking at all. No engine
+that writes every finding can finish faster on this machine, so a throughput target above it
+is a target for a larger machine.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from medref.claims.synthetic import write_batch
 from medref.errors import MedrefError
@@ -62,10 +68,33 @@ class EngineRun:
 
 
 @dataclass(frozen=True, slots=True)
+class IoFloor:
+    """What any engine must do besides checking: read the batch, write its findings."""
+
+    read_seconds: float
+    """DuckDB's CSV reader (every thread) loading the batch into a table."""
+    write_seconds: float
+    """pyarrow writing the findings, already in memory as Arrow, to one Parquet file."""
+    findings: int
+
+    @property
+    def seconds(self) -> float:
+        return self.read_seconds + self.write_seconds
+
+    def as_dict(self, lines: int) -> dict[str, object]:
+        return {
+            **asdict(self),
+            "seconds": round(self.seconds, 3),
+            "lines_per_second": round(lines / self.seconds) if self.seconds else 0,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class EnginesReport:
     lines: int
     claims: int
     runs: list[EngineRun]
+    floor: IoFloor | None = None
 
     def run(self, engine: str) -> EngineRun | None:
         return next((run for run in self.runs if run.engine == engine), None)
@@ -82,6 +111,7 @@ class EnginesReport:
             "runs": [run.as_dict() for run in self.runs],
             "columnar_over_stream": self.ratio("columnar", "stream"),
             "spark_2_over_1_workers": self.ratio("spark local[2]", "spark local[1]"),
+            "io_floor": self.floor.as_dict(self.lines) if self.floor else None,
         }
 
 
@@ -183,6 +213,21 @@ def counted(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     )
 
 
+def io_floor(con: duckdb.DuckDBPyConnection, batch: Path, findings: Path) -> IoFloor:
+    """Time reading `batch` and writing `findings` again (see `IoFloor`)."""
+    source = str(batch).replace("'", "''")
+    started = time.perf_counter()
+    con.execute(f"CREATE TABLE floor_batch AS SELECT * FROM read_csv('{source}')")
+    read = time.perf_counter() - started
+    con.execute("DROP TABLE floor_batch")
+    table = pq.read_table(findings)  # a file, or the folder of files a Spark job writes
+    with tempfile.TemporaryDirectory(dir=findings.parent) as folder:
+        started = time.perf_counter()
+        pq.write_table(table, Path(folder) / "findings.parquet")
+        write = time.perf_counter() - started
+    return IoFloor(read, write, table.num_rows)
+
+
 def bench_engines(
     kb: KnowledgeBase,
     tables: Path,
@@ -201,6 +246,7 @@ def bench_engines(
         con.execute("SET enable_progress_bar = false")  # it would print into --json output
         runs: list[EngineRun] = []
         stream_out: Path | None = None
+        first: Path | None = None
         for engine in order:
             for workers in SPARK_WORKERS if engine == "spark" else (0,):
                 name = f"spark local[{workers}]" if engine == "spark" else engine
@@ -216,5 +262,7 @@ def bench_engines(
                 runs.append(
                     EngineRun(name, batch.lines, seconds, cpu, peak, counted(con, out), differ)
                 )
+                first = first or out
+        floor = io_floor(con, batch.path, first) if first else None
         con.close()
-    return EnginesReport(batch.lines, batch.claims, runs)
+    return EnginesReport(batch.lines, batch.claims, runs, floor)
