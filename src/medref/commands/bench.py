@@ -98,7 +98,7 @@ def compare_engines(lines: int, seed: int, engines: tuple[str, ...], as_json: bo
         shown.append(
             f"input/output floor (no checking): read {floor.read_seconds:.2f} s + write "
             f"{floor.findings:,} findings {floor.write_seconds:.2f} s = "
-            f"{report.lines / floor.seconds:,.0f} lines/s at most on this machine"
+            f"{floor.lines_per_second(report.lines):,} lines/s at most with these readers"
         )
     click.echo("\n".join(shown))
 

@@ -9,9 +9,9 @@ grandchild that Python's own accounting never sees). CPU time of a process that 
 between two samples is lost (at most one interval per process), so CPU figures are a floor.
 
 The same run measures the input/output floor (`IoFloor`): reading the batch with DuckDB and
-writing the findings of the first engine back to Parquet, with no checking at all. No engine
-that writes every finding can finish faster on this machine, so a throughput target above it
-is a target for a larger machine.
+writing the findings of the first engine back to Parquet with pyarrow, with no checking at
+all. An engine built on these readers and writers that writes every finding cannot finish
+faster on this machine, so a throughput target above the floor needs a larger machine.
 """
 
 from __future__ import annotations
@@ -81,11 +81,14 @@ class IoFloor:
     def seconds(self) -> float:
         return self.read_seconds + self.write_seconds
 
+    def lines_per_second(self, lines: int) -> int:
+        return round(lines / self.seconds) if self.seconds else 0
+
     def as_dict(self, lines: int) -> dict[str, object]:
         return {
             **asdict(self),
             "seconds": round(self.seconds, 3),
-            "lines_per_second": round(lines / self.seconds) if self.seconds else 0,
+            "lines_per_second": self.lines_per_second(lines),
         }
 
 
