@@ -169,6 +169,37 @@ def test_parquet_claims_are_read_by_the_executors(kb: KnowledgeBase, tmp_path: P
         run_job(tmp_path / "no-such.parquet", history, tables, tmp_path / "none")
 
 
+def test_a_large_file_is_numbered_in_runs_with_the_same_claim_order(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """Claims are numbered per run of rows of a file (one task a run), not by one window
+    over the whole file; runs of two rows give every claim the number one run per file
+    gives, across two part files."""
+    pytest.importorskip("pyspark")
+    import pyarrow.parquet as pq
+
+    from medref.claims.columnar.lake import numbered, read_lake
+    from medref.claims.columnar.spark import SparkChecker
+
+    tables = write_edit_tables(kb, tmp_path / "tables")
+    whole = pq.read_table(as_parquet(EXAMPLES / "claims.csv", tmp_path / "whole.parquet"))
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    pq.write_table(whole.slice(0, 9), lake / "part-0.parquet")
+    pq.write_table(whole.slice(9), lake / "part-1.parquet")
+    with SparkChecker.local(tables, workers=1) as checker:
+        claims, files = read_lake(checker.spark, str(lake), "practitioner")
+
+        def order(run_rows: int) -> dict[str, int]:
+            rows = numbered(claims, files, run_rows).select("claim_id", "claim_order")
+            return {row[0]: row[1] for row in rows.collect()}
+
+        in_runs, whole_files = order(2), order(1 << 20)
+    assert in_runs == whole_files
+    assert sorted(in_runs.values()) == list(range(1, len(in_runs) + 1))
+    assert min(in_runs, key=in_runs.__getitem__) == whole.column("claim_id")[0].as_py()
+
+
 def test_medref_check_on_spark_reads_parquet_on_the_executors(
     kb: KnowledgeBase, kb_settings: Settings, tmp_path: Path
 ) -> None:

@@ -37,6 +37,8 @@ KEY, FILE, ROW = "_medref_claim", "_medref_file", "_medref_row"
 """Columns the reader adds: the claim id to group by, the file and the row index in it."""
 OUT_ROWS = 4_096
 """Claims an executor hands back per Arrow batch."""
+NUMBERED_RUN_ROWS = 1 << 18
+"""Rows of a file whose claims one task numbers (`numbered`)."""
 LINE = pa.struct(
     [
         ("line", pa.int32()),
@@ -341,27 +343,29 @@ def register(
     return errors, counts
 
 
-def numbered(claims: Any, files: list[str]) -> Any:
+def numbered(claims: Any, files: list[str], run_rows: int = NUMBERED_RUN_ROWS) -> Any:
     """The claims with their place in the dataset (`claim_order`, from 1): files by path,
-    then by first row; the offsets of the files come from one small count per file."""
+    then by first row. Each file's claims are numbered in runs of `run_rows` rows (a task
+    per run, so one large file is numbered in parallel), each run starting from the claims
+    of the runs before it, known from one small count per file and run."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    per_file = dict(claims.groupBy("file").count().collect())
-    offsets: dict[str, int] = {}
+    runs = claims.withColumn("run", F.floor((F.col("first_row") - 1) / run_rows).cast("long"))
+    counted = runs.groupBy("file", "run").count().collect()
+    place = {file: at for at, file in enumerate(files)}
+    offsets: list[tuple[str, int, int]] = []
     total = 0
-    for file in files:
-        offsets[file] = total
-        total += int(per_file.get(file, 0))
+    for file, run, count in sorted(counted, key=lambda row: (place[row[0]], row[1])):
+        offsets.append((file, int(run), total))
+        total += int(count)
     spark = claims.sparkSession
-    offset_frame = spark.createDataFrame(
-        [(file, offset) for file, offset in offsets.items()], "file string, offset long"
-    )
-    within = Window.partitionBy("file").orderBy("first_row", "part")
+    offset_frame = spark.createDataFrame(offsets, "file string, run long, offset long")
+    within = Window.partitionBy("file", "run").orderBy("first_row", "part")
     return (
-        claims.join(F.broadcast(offset_frame), "file")
+        runs.join(F.broadcast(offset_frame), ["file", "run"])
         .withColumn("claim_order", F.col("offset") + F.row_number().over(within))
-        .drop("offset")
+        .drop("offset", "run")
     )
 
 
