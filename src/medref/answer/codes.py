@@ -251,10 +251,15 @@ def code_records(
 def _focus(record: Record, asked: frozenset[str]) -> float:
     """Share of the words of a code's description line that the question asks about: a
     "CPAP device" is E0601 (all its words), not the mask used with one."""
-    found = units(record.text)
-    line = record.text[found[0].start : found[0].end] if found else record.title
+    line = description_line(record)
     described = {t for t in terms(line) if t not in LOOKUP_FILLER and not code_tokens(t.upper())}
     return len(described & asked) / len(described) if described else 0.0
+
+
+def description_line(record: Record) -> str:
+    """A code record's first line ("HCPCS E0100: Cane, includes ..."), or its title."""
+    found = units(record.text)
+    return record.text[found[0].start : found[0].end] if found else record.title
 
 
 def question_subject(focus: str) -> list[str]:
@@ -277,8 +282,7 @@ def question_subject(focus: str) -> list[str]:
 def descriptor_head(record: Record) -> list[str]:
     """The terms of what a code's description names before qualifying it: "Cane" of
     "Cane, includes canes of all materials, adjustable or fixed, with tip"."""
-    found = units(record.text)
-    line = record.text[found[0].start : found[0].end] if found else record.title
+    line = description_line(record)
     described = line.partition(": ")[2] or line
     for piece in HEAD_END.split(described):
         head = [t for t in terms(piece) if t not in LOOKUP_FILLER]
